@@ -1,0 +1,143 @@
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import slugify
+
+PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class Address(models.Model):
+    """Fiscal identity and postal address, shared by accounts and clients."""
+
+    name = models.CharField("nombre o razón social", max_length=200)
+    tax_id = models.CharField("NIF", max_length=20, blank=True, default="")
+    email = models.EmailField(blank=True, default="")
+    phone = models.CharField("teléfono", max_length=40, blank=True, default="")
+    street1 = models.CharField("dirección", max_length=200, blank=True, default="")
+    street2 = models.CharField("dirección (2)", max_length=200, blank=True, default="")
+    city = models.CharField("población", max_length=100, blank=True, default="")
+    province = models.CharField("provincia", max_length=100, blank=True, default="")
+    postal_code = models.CharField("código postal", max_length=20, blank=True, default="")
+    country = models.ForeignKey(
+        "countries.Country", on_delete=models.PROTECT, default="ES", related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name) or "-"
+
+    @property
+    def url_id(self) -> str:
+        """`<id>-<slug>`, the Rails `to_param` the v1 API renders in its URLs."""
+        return f"{self.pk}-{self.slug}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(Address):
+    """A tenant: the business that issues invoices."""
+
+    website = models.URLField("web", blank=True, default="")
+    iban = models.CharField("IBAN", max_length=34, blank=True, default="")
+    currency = models.CharField("moneda", max_length=3, default="EUR", editable=False)
+    default_iva_percent = models.DecimalField(
+        "IVA por defecto", max_digits=5, decimal_places=2, default=Decimal("21.00")
+    )
+    default_irpf_percent = models.DecimalField(
+        "IRPF por defecto",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=PERCENT_VALIDATORS,
+    )
+    invoice_footer = models.TextField("pie de factura", blank=True, default="", max_length=2000)
+    is_active = models.BooleanField(
+        "activa",
+        default=True,
+        help_text="An inactive account keeps its data (invoices are legal records) "
+        "but none of its api_keys work.",
+    )
+
+    class Meta:
+        verbose_name = "cuenta"
+        verbose_name_plural = "cuentas"
+        ordering = ["id"]
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, login: str, password: str | None = None, **fields) -> "User":
+        if not login:
+            raise ValueError("A user needs a login")
+        fields["email"] = self.normalize_email(fields.get("email", ""))
+        user = self.model(login=login, **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, login: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(login, password, **fields)
+
+    def get_by_natural_key(self, login: str) -> "User":
+        return self.get(login__iexact=login)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in. API users belong to one Account; staff users need none."""
+
+    login = models.CharField(max_length=150, unique=True)
+    email = models.EmailField(blank=True, default="")
+    first_name = models.CharField(max_length=150, blank=True, default="")
+    last_name = models.CharField(max_length=150, blank=True, default="")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    is_staff = models.BooleanField(
+        default=False, help_text="Can log into the Django admin. Unrelated to API access."
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # The api_key is never stored: only the per-user salt it is derived from (HMAC under
+    # settings.API_KEY_SECRET) and a SHA-256 digest to find the user by. See accounts.api_keys.
+    api_key_salt = models.CharField(max_length=64, blank=True, default="", editable=False)
+    api_key_digest = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "login"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = "usuario"
+        verbose_name_plural = "usuarios"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="accounts_user_email_unique_ci",
+            ),
+            models.UniqueConstraint(Lower("login"), name="accounts_user_login_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.login

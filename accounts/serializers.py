@@ -1,0 +1,96 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from invoices.taxes import IVA_RATES
+
+from facturagem.api.serializers import (
+    CountryCodeField,
+    InputSerializer,
+    LinksField,
+    percent_field,
+)
+
+INVALID_IVA_RATE = "is not a Spanish IVA rate (21, 10, 4, 0, or 7.5, 5, 2 of 2021–2024)"
+
+
+def account_path(account) -> str:
+    return f"/accounts/{account.url_id}"
+
+
+class UserOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    login = serializers.CharField()
+    email = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    api_key = serializers.SerializerMethodField()
+    account_id = serializers.IntegerField()
+    links = LinksField()
+
+    def get_api_key(self, user) -> str:
+        return self.context["api_key"]
+
+    def get_links(self, user, links):
+        return [links.link("self", "/session"), links.link("account", "/accounts")]
+
+
+class SessionInput(InputSerializer):
+    login = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class AccountOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    tax_id = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    website = serializers.CharField()
+    street1 = serializers.CharField()
+    street2 = serializers.CharField()
+    city = serializers.CharField()
+    province = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField(source="country_id")
+    iban = serializers.CharField()
+    currency = serializers.CharField()
+    default_iva_percent = percent_field()
+    default_irpf_percent = percent_field()
+    invoice_footer = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    links = LinksField()
+
+    def get_links(self, account, links):
+        path = account_path(account)
+        return [
+            links.link("self", path),
+            links.link("clients", f"{path}/clients"),
+            links.link("invoices", f"{path}/invoices"),
+            links.link("new_invoice", f"{path}/invoices/new"),
+        ]
+
+
+def validate_iva_rate(value: Decimal) -> Decimal:
+    if value not in IVA_RATES:
+        raise serializers.ValidationError(INVALID_IVA_RATE)
+    return value
+
+
+class AccountInput(InputSerializer):
+    name = serializers.CharField(max_length=200)
+    tax_id = serializers.CharField(max_length=20, allow_blank=True)
+    email = serializers.EmailField(allow_blank=True, max_length=254)
+    phone = serializers.CharField(max_length=40, allow_blank=True)
+    website = serializers.URLField(max_length=200, allow_blank=True)
+    street1 = serializers.CharField(max_length=200, allow_blank=True)
+    street2 = serializers.CharField(max_length=200, allow_blank=True)
+    city = serializers.CharField(max_length=100, allow_blank=True)
+    province = serializers.CharField(max_length=100, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, allow_blank=True)
+    country = CountryCodeField()
+    iban = serializers.CharField(max_length=42, allow_blank=True)
+    default_iva_percent = percent_field(validators=[validate_iva_rate])
+    default_irpf_percent = percent_field()
+    invoice_footer = serializers.CharField(max_length=2000, allow_blank=True)

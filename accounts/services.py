@@ -1,0 +1,156 @@
+"""Accounts, users and API sessions: the business rules, one transaction each."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from accounts import api_keys
+from accounts.models import Account, User
+from facturagem.validators import (
+    normalize_iban,
+    normalize_tax_id,
+    validate_iban,
+    validate_tax_id,
+)
+
+INVALID_CREDENTIALS = "Invalid login or password"
+NO_USABLE_PASSWORD = (
+    "This user has no password (signed up through a third party): "
+    "set a password before using the API"
+)
+INACTIVE_ACCOUNT = "This account is not active"
+
+
+class AuthenticationFailed(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ApiSession:
+    user: User
+    api_key: str
+
+
+def _clean_fiscal_fields(data: dict[str, Any], *, country: str) -> dict[str, Any]:
+    if "tax_id" in data:
+        data["tax_id"] = normalize_tax_id(data["tax_id"])
+    if "iban" in data:
+        data["iban"] = normalize_iban(data["iban"])
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_tax_id(data.get("tax_id", ""), country)
+    except ValidationError as error:
+        errors["tax_id"] = error.messages
+    try:
+        validate_iban(data.get("iban", ""))
+    except ValidationError as error:
+        errors["iban"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@transaction.atomic
+def account_create(
+    *,
+    login: str,
+    password: str | None,
+    email: str,
+    account_name: str,
+    tax_id: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    country: str = "ES",
+    **account_fields: Any,
+) -> User:
+    """Creates an account and its owner. A `None` password makes a user who cannot open
+    API sessions (third-party sign-ups, Heroku add-on installs)."""
+    fields = _clean_fiscal_fields(
+        {"tax_id": tax_id, **account_fields}, country=country
+    )
+    account = Account(name=account_name, email=email, country_id=country.upper(), **fields)
+    account.full_clean()
+    account.save()
+    user = User(
+        login=login, email=email, first_name=first_name, last_name=last_name, account=account
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def account_update(*, account: Account, data: dict[str, Any]) -> Account:
+    country = data.get("country", account.country_id)
+    merged = {"tax_id": account.tax_id, "iban": account.iban, **data}
+    data = {**data, **_clean_fiscal_fields(merged, country=country)}
+    for name, value in data.items():
+        setattr(account, "country_id" if name == "country" else name, value)
+    account.full_clean()
+    account.save()
+    return account
+
+
+def api_key_for(user: User) -> str:
+    """The user's current key, issuing one if the user has none (one key at a time)."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.api_key_salt:
+            locked.api_key_salt = api_keys.new_salt()
+            locked.api_key_digest = api_keys.digest(api_keys.derive(locked.pk, locked.api_key_salt))
+            locked.save(update_fields=["api_key_salt", "api_key_digest"])
+    user.api_key_salt = locked.api_key_salt
+    user.api_key_digest = locked.api_key_digest
+    return api_keys.derive(user.pk, user.api_key_salt)
+
+
+# Hashing a throwaway password on a failed lookup keeps "no such login" as slow as
+# "wrong password", so that timing does not reveal which logins exist.
+_TIMING_DUMMY = make_password(None)
+
+
+def session_create(*, login: str, password: str) -> ApiSession:
+    """Logs in with login name or e-mail. Raises AuthenticationFailed (→ 401)."""
+    user = User.objects.filter(Q(login__iexact=login) | Q(email__iexact=login)).first()
+    if user is None:
+        make_password(password)
+        raise AuthenticationFailed(INVALID_CREDENTIALS)
+    if not user.has_usable_password():
+        raise AuthenticationFailed(NO_USABLE_PASSWORD)
+    if not user.check_password(password) or not user.is_active:
+        raise AuthenticationFailed(INVALID_CREDENTIALS)
+    if user.account is None or not user.account.is_active:
+        raise AuthenticationFailed(INACTIVE_ACCOUNT)
+    return ApiSession(user=user, api_key=api_key_for(user))
+
+
+def session_destroy(*, user: User) -> None:
+    """Invalidates the user's key on every device; the next login issues a new one."""
+    User.objects.filter(pk=user.pk).update(api_key_salt="", api_key_digest=None)
+    user.api_key_salt = ""
+    user.api_key_digest = None
+
+
+def user_for_api_key(api_key: str) -> User | None:
+    if not api_key or len(api_key) > 200:
+        return None
+    user = (
+        User.objects.select_related("account")
+        .filter(api_key_digest=api_keys.digest(api_key))
+        .first()
+    )
+    if user is None or not api_keys.matches(api_key, user_id=user.pk, salt=user.api_key_salt):
+        return None
+    if not user.is_active or user.account is None or not user.account.is_active:
+        return None
+    return user

@@ -1,0 +1,32 @@
+from django.http import Http404
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from countries.models import Country
+from countries.serializers import CountryOutput
+from facturagem.api.views import ApiView
+
+
+class CountryView(ApiView):
+    """Countries need no key (handy to try a client library against)."""
+
+    resource_name = "country"
+    collection_name = "countries"
+    output_serializer = CountryOutput
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+class CountryListView(CountryView):
+    def get(self, request, format=None):
+        countries = Country.objects.order_by("code")
+        data = CountryOutput(countries, many=True, context=self.get_serializer_context()).data
+        return Response(data)
+
+
+class CountryDetailView(CountryView):
+    def get(self, request, code, format=None):
+        country = Country.objects.filter(code=code.upper()).first()
+        if country is None:
+            raise Http404
+        return self.ok(country)

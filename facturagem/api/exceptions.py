@@ -1,0 +1,105 @@
+"""One error shape for the whole API (CONTRACT §3).
+
+401 and 404: `{"errors": ["…"]}`. 422: the submitted resource plus `errors`, an object of
+attribute → messages (`base` for the whole). Malformed bodies: 400 with the same object.
+406: short text. Nothing here ever answers 500.
+"""
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from facturagem.api import params as wire_params
+
+NOT_FOUND = "Not found"
+BODY_TOO_LARGE = "The request body is too large"
+TOO_MANY_FIELDS = "Too many parameters"
+
+
+class UnprocessableEntity(exceptions.APIException):
+    """A 422 whose body is ready: strict-parameter failures, bad pagination, business rules."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "Unprocessable entity"
+
+    def __init__(self, errors: dict[str, list[str]], *, extra: dict[str, Any] | None = None):
+        super().__init__(detail="Unprocessable entity")
+        self.errors = errors
+        self.extra = extra or {}
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail → {"tax_id": [...], "lines[1].quantity": [...], "base": [...]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = "base" if key in ("non_field_errors", "__all__") else str(key)
+            if prefix:
+                name = prefix if name == "base" else f"{prefix}.{name}"
+            for sub_key, messages in flatten_errors(value, name).items():
+                flat.setdefault(sub_key, []).extend(messages)
+    elif isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            flat.setdefault(prefix or "base", []).extend(str(item) for item in detail)
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    name = f"{prefix}[{index}]" if prefix else f"[{index}]"
+                    for sub_key, messages in flatten_errors(item, name).items():
+                        flat.setdefault(sub_key, []).extend(messages)
+    elif detail is not None:
+        flat.setdefault(prefix or "base", []).append(str(detail))
+    return flat
+
+
+def _submitted(context: dict[str, Any]) -> dict[str, Any]:
+    view = context.get("view")
+    request = context.get("request")
+    if view is None or request is None or not hasattr(view, "get_params"):
+        return {}
+    try:
+        return wire_params.echo(view.get_params(request))
+    except Exception:  # the body may be the very thing that is broken
+        return {}
+
+
+def _errors_response(code: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response({"errors": [message]}, status=code, headers=headers)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        return _errors_response(404, NOT_FOUND)
+    if isinstance(exc, exceptions.NotAcceptable):
+        return HttpResponse(
+            f"406 Not Acceptable: {exc.detail}\n", status=406, content_type="text/plain"
+        )
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        headers = {"WWW-Authenticate": exc.auth_header} if getattr(exc, "auth_header", None) else {}
+        return _errors_response(401, str(exc.detail), headers)
+    if isinstance(exc, UnprocessableEntity):
+        return Response({**exc.extra, "errors": exc.errors}, status=422)
+    if isinstance(exc, exceptions.ValidationError | DjangoValidationError):
+        detail = exc.detail if isinstance(exc, exceptions.ValidationError) else (
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+        body = {**_submitted(context), "errors": flatten_errors(detail)}
+        return Response(body, status=422)
+    if isinstance(exc, exceptions.ParseError):
+        return Response({"errors": {"base": [str(exc.detail)]}}, status=400)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"errors": {"base": [BODY_TOO_LARGE]}}, status=413)
+    if isinstance(exc, TooManyFieldsSent):
+        return Response({"errors": {"base": [TOO_MANY_FIELDS]}}, status=400)
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(int(exc.wait))
+        return Response(
+            {"errors": [str(exc.detail)]}, status=exc.status_code, headers=headers
+        )
+    return None

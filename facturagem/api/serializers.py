@@ -1,0 +1,67 @@
+"""Serializer building blocks shared by every resource."""
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from countries.models import Country
+
+UNKNOWN_COUNTRY = "is not an ISO 3166-1 alpha-2 country code"
+NOT_A_BOOLEAN = "must be true or false"
+
+
+def money_field(**options: Any) -> serializers.DecimalField:
+    """Money: 12 digits, 2 decimals, a Decimal both ways (rendered as a string)."""
+    return serializers.DecimalField(max_digits=14, decimal_places=2, **options)
+
+
+def percent_field(**options: Any) -> serializers.DecimalField:
+    options.setdefault("min_value", Decimal("0"))
+    options.setdefault("max_value", Decimal("100"))
+    return serializers.DecimalField(max_digits=5, decimal_places=2, **options)
+
+
+class InputSerializer(serializers.Serializer):
+    """Reads parameters from any wire format the same way.
+
+    XML sends `<street2/>` for an empty string and forms send `due_date=` for nothing:
+    an absent value is "" for text fields and None for the others.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for name, field in self.fields.items():
+                if name not in data or field.read_only:
+                    continue
+                if isinstance(field, serializers.CharField):
+                    if data[name] is None and not field.allow_null:
+                        data[name] = ""
+                elif data[name] == "":
+                    data[name] = None
+        return super().to_internal_value(data)
+
+
+class CountryCodeField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 2)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        code = super().to_internal_value(data).strip().upper()
+        if not Country.objects.filter(code=code).exists():
+            raise serializers.ValidationError(UNKNOWN_COUNTRY)
+        return code
+
+
+class LinksField(serializers.Field):
+    """`links` of a representation: the serializer's `get_links(instance)` gives them."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> list[dict[str, str]]:
+        return self.parent.get_links(value, self.context["links"])

@@ -1,0 +1,157 @@
+"""Rails-convention XML: what `to_xml` writes and `Hash.from_xml` reads.
+
+Out: dasherized element names, `type` on non-strings, `type="array"` collections whose
+items are named by the singular, `nil="true"` for None, errors in the Rails shape.
+In: the same shape back to a dict, parsed by defusedxml so that DTDs and entity
+declarations (billion laughs, external entities) are refused instead of expanded.
+"""
+
+import datetime
+import re
+from decimal import Decimal
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from django.utils import timezone
+
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+# Characters XML 1.0 cannot carry at all; replaced rather than producing a broken document.
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+_IRREGULAR_SINGULARS = {
+    "taxes": "tax",
+    "allowed_params": "allowed-param",
+    "countries": "country",
+    "addresses": "address",
+}
+
+
+class XMLParseError(ValueError):
+    pass
+
+
+def dasherize(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def underscore(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def singularize(name: str) -> str:
+    if name in _IRREGULAR_SINGULARS:
+        return _IRREGULAR_SINGULARS[name]
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("s"):
+        return name[:-1]
+    return name
+
+
+def _text(value: str) -> str:
+    return _INVALID_XML_CHARS.sub("\ufffd", value)
+
+
+def _append(parent: Element, name: str, value: Any) -> None:
+    element = SubElement(parent, dasherize(name))
+    _fill(element, name, value)
+
+
+def _fill(element: Element, name: str, value: Any) -> None:
+    if value is None:
+        element.set("nil", "true")
+    elif isinstance(value, bool):
+        element.set("type", "boolean")
+        element.text = "true" if value else "false"
+    elif isinstance(value, int):
+        element.set("type", "integer")
+        element.text = str(value)
+    elif isinstance(value, Decimal):
+        element.set("type", "decimal")
+        element.text = str(value)
+    elif isinstance(value, float):
+        element.set("type", "float")
+        element.text = repr(value)
+    elif isinstance(value, datetime.datetime):
+        element.set("type", "datetime")
+        element.text = format_datetime(value)
+    elif isinstance(value, datetime.date):
+        element.set("type", "date")
+        element.text = value.isoformat()
+    elif isinstance(value, dict):
+        if name == "errors":
+            _fill_errors(element, value)
+            return
+        for key, item in value.items():
+            _append(element, key, item)
+    elif isinstance(value, list | tuple):
+        element.set("type", "array")
+        item_name = singularize(name)
+        if name == "errors":
+            item_name = "error"
+        for item in value:
+            _append(element, item_name, item)
+    else:
+        element.text = _text(str(value))
+
+
+def _fill_errors(element: Element, errors: dict[str, list[str]]) -> None:
+    """`<errors type="array"><error field="tax-id">…</error></errors>`, the Rails shape."""
+    element.set("type", "array")
+    for field, messages in errors.items():
+        for message in messages:
+            error = SubElement(element, "error")
+            if field != "base":
+                error.set("field", dasherize(field))
+            error.text = _text(str(message))
+
+
+def format_datetime(value: datetime.datetime) -> str:
+    """ISO 8601 with the offset of the service's time zone (Europe/Madrid)."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.isoformat()
+
+
+def to_xml(root: str, data: Any) -> bytes:
+    element = Element(dasherize(root))
+    _fill(element, root, data)
+    return XML_DECLARATION + tostring(element, encoding="unicode").encode("utf-8")
+
+
+MAX_DEPTH = 16
+
+
+def _to_value(element: Element, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise XMLParseError(f"XML nested deeper than {MAX_DEPTH} levels")
+    if element.get("nil") == "true":
+        return None
+    children = list(element)
+    if element.get("type") == "array":
+        return [_to_value(child, depth + 1) for child in children]
+    if children:
+        # A repeated element is a list, as Hash.from_xml reads it.
+        grouped: dict[str, list[Any]] = {}
+        for child in children:
+            grouped.setdefault(underscore(child.tag), []).append(_to_value(child, depth + 1))
+        return {key: values[0] if len(values) == 1 else values for key, values in grouped.items()}
+    text = element.text or ""
+    # An empty element without a type is nil, as in Rails.
+    return text if text.strip() or element.get("type") == "string" else None
+
+
+def from_xml(body: bytes) -> tuple[str, Any]:
+    """(root element name, its value). Raises XMLParseError on anything malformed or unsafe."""
+    try:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as error:
+        raise XMLParseError(
+            "XML with DTDs or entity declarations is not accepted"
+        ) from error
+    except (ParseError, ValueError) as error:
+        raise XMLParseError(f"Malformed XML: {error}") from error
+    return underscore(root.tag), _to_value(root)

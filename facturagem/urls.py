@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+
+from facturagem.api.exceptions import NOT_FOUND
+
+api_v1 = [
+    path("", include("accounts.urls")),
+    path("", include("countries.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]
+
+
+def not_found(request, exception=None):
+    """Unknown URLs under /api answer in the contract's shape; elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": [NOT_FOUND]}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+handler404 = not_found
