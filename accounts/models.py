@@ -32,6 +32,9 @@ class Address(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def slug(self) -> str:
         return slugify(self.name) or "-"
@@ -40,9 +43,6 @@ class Address(models.Model):
     def url_id(self) -> str:
         """`<id>-<slug>`, the Rails `to_param` the v1 API renders in its URLs."""
         return f"{self.pk}-{self.slug}"
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Account(Address):

@@ -2,14 +2,13 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from invoices.taxes import IVA_RATES
-
 from facturagem.api.serializers import (
     CountryCodeField,
     InputSerializer,
     LinksField,
     percent_field,
 )
+from invoices.taxes import IVA_RATES
 
 INVALID_IVA_RATE = "is not a Spanish IVA rate (21, 10, 4, 0, or 7.5, 5, 2 of 2021–2024)"
 

@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -67,8 +66,5 @@ class AccountDetailView(ApiView):
     def put(self, request, id, format=None):
         account = self.get_object()
         data = self.validated(self.input_serializer, partial=True)
-        try:
-            services.account_update(account=account, data=dict(data))
-        except DjangoValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from error
+        services.account_update(account=account, data=dict(data))
         return self.no_content()

@@ -1,6 +1,5 @@
 from django.http import Http404
 from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
 
 from countries.models import Country
 from countries.serializers import CountryOutput
@@ -19,9 +18,7 @@ class CountryView(ApiView):
 
 class CountryListView(CountryView):
     def get(self, request, format=None):
-        countries = Country.objects.order_by("code")
-        data = CountryOutput(countries, many=True, context=self.get_serializer_context()).data
-        return Response(data)
+        return self.many(Country.objects.order_by("code"))
 
 
 class CountryDetailView(CountryView):

@@ -7,6 +7,8 @@ from facturagem.api.exceptions import NOT_FOUND
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("countries.urls")),
+    path("", include("clients.urls")),
+    path("", include("invoices.urls")),
 ]
 
 urlpatterns = [

@@ -12,7 +12,7 @@ Public API::
 All amounts are expected to be computed already (by the tax engine); the
 renderer only formats and lays them out, it never recomputes totals.
 
-Fonts: DejaVu Sans (vendored in ``invoices/fonts/``, see its LICENSE) is
+Fonts: DejaVu Sans (vendored in ``invoices/fonts/``, see LICENSE.txt there) is
 embedded as a subset so that any UTF-8 text renders; if the vendored files are
 missing the renderer falls back to the Bitstream Vera fonts shipped inside the
 reportlab package. No system font is used. Fonts are registered once per
@@ -22,6 +22,7 @@ process, lazily, on the first render.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from io import BytesIO
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -139,7 +141,7 @@ _ZERO = Decimal(0)
 
 
 def _norm_locale(locale: str | None) -> str:
-    """"es" or "en"; "en-GB"/"en_US" count as "en", anything else is "es"."""
+    """ "es" or "en"; "en-GB"/"en_US" count as "en", anything else is "es"."""
     if not locale:
         return "es"
     lang = str(locale).replace("_", "-").split("-", 1)[0].lower()
@@ -370,6 +372,10 @@ def _ensure_fonts() -> None:
     with _font_lock:
         if _fonts_ready:
             return
+        # Binary (zlib only) content streams instead of zlib + ASCII85: ~20 % smaller and
+        # noticeably faster without reportlab's optional C accelerator. This is a
+        # process-wide reportlab setting; it only changes how streams are encoded.
+        rl_config.useA85 = 0
         regular, bold = _font_files()
         pdfmetrics.registerFont(TTFont(FONT, regular))
         pdfmetrics.registerFont(TTFont(FONT_BOLD, bold))
@@ -396,6 +402,7 @@ MARGIN_BOTTOM = 22 * mm
 CONTENT_W = PAGE_W - 2 * MARGIN_X
 
 TABLE_FS = 8.5  # font size inside tables
+LEADING = 10.6  # line height inside tables
 CELL_PAD = 4  # left/right padding of table cells
 
 _styles: dict[str, ParagraphStyle] | None = None
@@ -419,35 +426,27 @@ def _get_styles() -> dict[str, ParagraphStyle]:
             "client_name": mk("client-name", fontName=FONT_BOLD, fontSize=10.5, leading=13.5),
             "caption": mk("caption", fontName=FONT_BOLD, fontSize=7, leading=9, textColor=ACCENT),
             "title": mk(
-                "title", fontName=FONT_BOLD, fontSize=24, leading=28, textColor=ACCENT,
+                "title",
+                fontName=FONT_BOLD,
+                fontSize=24,
+                leading=28,
+                textColor=ACCENT,
                 alignment=TA_RIGHT,
-            ),
-            "cell": mk("cell", fontSize=TABLE_FS, leading=TABLE_FS * 1.25),
-            "cell_right": mk(
-                "cell-right", fontSize=TABLE_FS, leading=TABLE_FS * 1.25, alignment=TA_RIGHT
-            ),
-            "cell_bold_right": mk(
-                "cell-bold-right", fontName=FONT_BOLD, fontSize=TABLE_FS,
-                leading=TABLE_FS * 1.25, alignment=TA_RIGHT,
-            ),
-            "meta_value": mk(
-                "meta-value", fontName=FONT_BOLD, fontSize=8.5, leading=11, alignment=TA_RIGHT
             ),
             "amount_big": mk(
                 "amount-big", fontName=FONT_BOLD, fontSize=17, leading=21, textColor=ACCENT
             ),
-            "total": mk(
-                "total", fontName=FONT_BOLD, fontSize=11, leading=13.5, textColor=colors.white
-            ),
-            "total_right": mk(
-                "total-right", fontName=FONT_BOLD, fontSize=11, leading=13.5,
-                textColor=colors.white, alignment=TA_RIGHT,
-            ),
             "small": mk("small", fontSize=8.5, leading=11.5),
             "muted": mk("muted", fontSize=7.5, leading=10, textColor=MUTED),
             "section": mk(
-                "section", fontName=FONT_BOLD, fontSize=8.5, leading=11, textColor=ACCENT,
-                spaceBefore=8, spaceAfter=3, keepWithNext=1,
+                "section",
+                fontName=FONT_BOLD,
+                fontSize=8.5,
+                leading=11,
+                textColor=ACCENT,
+                spaceBefore=8,
+                spaceAfter=3,
+                keepWithNext=1,
             ),
         }
     return _styles
@@ -467,21 +466,74 @@ def _width(text: str, font: str = FONT, size: float = TABLE_FS) -> float:
     return pdfmetrics.stringWidth(text, font, size)
 
 
-def _cell(text: str, avail: float, style: ParagraphStyle, bold: bool = False,
-          numeric: bool = False):
-    """A plain string when it fits on one line (fast), a wrapping Paragraph otherwise.
+_SPACES_RE = re.compile(r"[ \t]+")
 
-    ``numeric`` keeps "21 %" / "1.234,56 €" together (no-break space) if it must wrap.
+
+def _break_word(word: str, font: str, size: float, width: float) -> list[str]:
+    """Cut a word wider than ``width`` into pieces that fit (character by character)."""
+    measure = pdfmetrics.getFont(font).stringWidth
+    pieces, start, acc = [], 0, 0.0
+    for i, ch in enumerate(word):
+        w = measure(ch, size)
+        if acc + w > width and i > start:
+            pieces.append(word[start:i])
+            start, acc = i, 0.0
+        acc += w
+    pieces.append(word[start:])
+    return pieces
+
+
+def _wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy word wrap of plain text to ``width`` points; long words are cut.
+
+    Much cheaper than a platypus Paragraph (no markup parsing, no re-wrapping when
+    the table measures and draws); used for every table cell.
     """
-    font = FONT_BOLD if bold else style.fontName
-    if "\n" not in text and _width(text, font, style.fontSize) <= avail:
+    measure = pdfmetrics.getFont(font).stringWidth
+    space = measure(" ", size)
+    lines: list[str] = []
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    for para in text.split("\n"):
+        words = [w for w in _SPACES_RE.split(para.strip()) if w]
+        if not words:
+            lines.append("")
+            continue
+        line: list[str] = []
+        line_w = 0.0
+        for word in words:
+            w = measure(word, size)
+            if line and line_w + space + w <= width:
+                line.append(word)
+                line_w += space + w
+                continue
+            if line:
+                lines.append(" ".join(line))
+            if w <= width:
+                line, line_w = [word], w
+            else:
+                *full, last = _break_word(word, font, size, width)
+                lines.extend(full)
+                line, line_w = [last], measure(last, size)
+        lines.append(" ".join(line))
+    return lines or [""]
+
+
+def _cell(
+    text: str, avail: float, font: str = FONT, size: float = TABLE_FS, numeric: bool = False
+) -> str:
+    """Table cell text wrapped to ``avail`` points (a plain string, "\n" between lines).
+
+    ``numeric`` keeps "21 %" / "1.234,56 €" in one piece: if it does not fit it is cut
+    between characters rather than at the space.
+    """
+    if "\n" not in text and pdfmetrics.stringWidth(text, font, size) <= avail:
         return text
     if numeric:
         text = text.replace(" ", "\u00a0")
-    markup = _esc(text)
-    if bold:
-        markup = f"<b>{markup}</b>"
-    return Paragraph(markup, style)
+    return "\n".join(_wrap_lines(text, font, size, avail))
+
+
+CHUNK_LINES = 12  # descriptions longer than this many lines are cut into several rows
 
 
 def _fit_widths(natural: list[float], cap: float) -> list[float]:
@@ -549,8 +601,13 @@ class _PaidStamp(Flowable):
         c.roundRect(-self.box_w / 2, -self.box_h / 2, self.box_w, self.box_h, 4, stroke=1, fill=0)
         c.setLineWidth(0.6)
         c.roundRect(
-            -self.box_w / 2 + 3, -self.box_h / 2 + 3, self.box_w - 6, self.box_h - 6, 2,
-            stroke=1, fill=0,
+            -self.box_w / 2 + 3,
+            -self.box_h / 2 + 3,
+            self.box_w - 6,
+            self.box_h - 6,
+            2,
+            stroke=1,
+            fill=0,
         )
         c.setFont(FONT_BOLD, self.font_size)
         c.drawCentredString(0, -self.font_size * 0.35, self.text)
@@ -565,7 +622,7 @@ class _NumberedCanvas(Canvas):
         self._deferred_pages: list[dict] = []
         self.page_label_fmt = "{page} / {pages}"
 
-    def showPage(self):  # noqa: N802 (reportlab API)
+    def showPage(self):
         self._deferred_pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -653,16 +710,13 @@ class _Builder:
         label_w = min(label_w, right_w * 0.6)
         value_w = right_w - label_w
         meta = Table(
-            [
-                [k, _cell(v, value_w - 2 * CELL_PAD, S["meta_value"], bold=True)]
-                for k, v in meta_rows
-            ],
+            [[k, _cell(v, value_w - 2 * CELL_PAD, FONT_BOLD, 8.5)] for k, v in meta_rows],
             colWidths=[label_w, value_w],
             style=TableStyle(
                 [
                     ("FONT", (0, 0), (0, -1), FONT, 8),
                     ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
-                    ("FONT", (1, 0), (1, -1), FONT_BOLD, 8.5),
+                    ("FONT", (1, 0), (1, -1), FONT_BOLD, 8.5, 10.5),
                     ("TEXTCOLOR", (1, 0), (1, -1), INK),
                     ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -682,6 +736,7 @@ class _Builder:
             colWidths=[left_w, right_w],
             style=TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), FONT, 9),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -708,11 +763,13 @@ class _Builder:
             Paragraph(_esc(self.money(inv.total)), S["amount_big"]),
         ]
         if inv.due_date:
-            amount.append(Paragraph(_esc(L["due_line"].format(date=self.when(inv.due_date))),
-                                    S["small"]))
+            amount.append(
+                Paragraph(_esc(L["due_line"].format(date=self.when(inv.due_date))), S["small"])
+            )
         if not inv.paid and inv.paid_amount and inv.paid_amount > 0:
-            amount.append(Paragraph(
-                _esc(f"{L['outstanding']}: {self.money(inv.outstanding)}"), S["small"]))
+            amount.append(
+                Paragraph(_esc(f"{L['outstanding']}: {self.money(inv.outstanding)}"), S["small"])
+            )
         if inv.paid:
             amount += [Spacer(0, 4), _PaidStamp(L["paid_stamp"])]
 
@@ -721,6 +778,7 @@ class _Builder:
             colWidths=[client_w - 8, total_w + 8],
             style=TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), FONT, 9),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LINEBEFORE", (0, 0), (0, 0), 2, ACCENT),
                     ("BACKGROUND", (1, 0), (1, 0), ACCENT_LIGHT),
@@ -736,12 +794,17 @@ class _Builder:
 
     # ------------------------------------------------------------------- lines
     def lines_table(self) -> Table:
-        inv, L, S = self.inv, self.L, self.S
+        inv, L = self.inv, self.L
         lines = list(inv.lines)
         show_re = any(_to_decimal(ln.surcharge_percent) != 0 for ln in lines)
 
-        header = [L["description"], L["quantity"], L["unit_price"], L["discount_short"],
-                  L["iva_short"]]
+        header = [
+            L["description"],
+            L["quantity"],
+            L["unit_price"],
+            L["discount_short"],
+            L["iva_short"],
+        ]
         if show_re:
             header.append(L["surcharge_short"])
         header.append(L["line_total"])
@@ -773,14 +836,37 @@ class _Builder:
         col_widths = [desc_w, *widths]
 
         data = [header]
-        cell, cell_right = S["cell"], S["cell_right"]
-        for ln, row in zip(lines, rows_txt):
-            desc = _cell(ln.description or "", desc_w - 2 * CELL_PAD, cell)
+        # A description taller than CHUNK_H is cut into several table rows (the numbers
+        # stay on the first one) so that it can flow over pages: a single table row
+        # cannot be split by platypus without splitInRow, whose by-row/in-row fallback
+        # repeats the header in the middle of a page.
+        groups: list[tuple[int, int]] = []  # (first row, last row) of each invoice line
+        for ln, row in zip(lines, rows_txt, strict=True):
+            first = len(data)
+            desc = _cell(ln.description or "", desc_w - 2 * CELL_PAD)
+            if desc.count("\n") >= CHUNK_LINES:
+                split = desc.split("\n")
+                chunks = [
+                    "\n".join(split[i : i + CHUNK_LINES]) for i in range(0, len(split), CHUNK_LINES)
+                ]
+            else:
+                chunks = [desc]
             data.append(
-                [desc, *(_cell(t, widths[i] - 2 * CELL_PAD, cell_right,
-                               bold=i == ncols - 1, numeric=True)
-                         for i, t in enumerate(row))]
+                [
+                    chunks[0],
+                    *(
+                        _cell(
+                            t,
+                            widths[i] - 2 * CELL_PAD,
+                            FONT_BOLD if i == ncols - 1 else FONT,
+                            numeric=True,
+                        )
+                        for i, t in enumerate(row)
+                    ),
+                ]
             )
+            data.extend([chunk] + [""] * ncols for chunk in chunks[1:])
+            groups.append((first, len(data) - 1))
         if not lines:
             data.append([L["no_lines"]] + [""] * ncols)
 
@@ -788,7 +874,7 @@ class _Builder:
             ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7.5),
             ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
             ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-            ("FONT", (0, 1), (-1, -1), FONT, TABLE_FS),
+            ("FONT", (0, 1), (-1, -1), FONT, TABLE_FS, LEADING),
             ("TEXTCOLOR", (0, 1), (-1, -1), INK),
             ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
             ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
@@ -799,31 +885,40 @@ class _Builder:
             ("BOTTOMPADDING", (0, 0), (-1, 0), 5),
             ("TOPPADDING", (0, 1), (-1, -1), 4),
             ("BOTTOMPADDING", (0, 1), (-1, -1), 4),
-            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-            ("FONT", (-1, 1), (-1, -1), FONT_BOLD, TABLE_FS),
+            ("FONT", (-1, 1), (-1, -1), FONT_BOLD, TABLE_FS, LEADING),
         ]
-        return LongTable(
-            data,
-            colWidths=col_widths,
-            repeatRows=1,
-            splitInRow=1,
-            style=TableStyle(style),
-        )
+        if len(groups) == len(data) - 1:  # one row per line: the cheap, common case
+            style += [
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+            ]
+        else:
+            for n, (r0, r1) in enumerate(groups):
+                if n % 2:
+                    style.append(("BACKGROUND", (0, r0), (-1, r1), ZEBRA))
+                style.append(("LINEBELOW", (0, r1), (-1, r1), 0.25, RULE))
+                if r1 > r0:  # glue the chunks of one description together
+                    style.append(("BOTTOMPADDING", (0, r0), (-1, r1 - 1), 0))
+                    style.append(("TOPPADDING", (0, r0 + 1), (-1, r1), 1))
+        return LongTable(data, colWidths=col_widths, repeatRows=1, style=TableStyle(style))
 
     # ----------------------------------------------------------------- summary
     def breakdown_table(self, width: float) -> Table:
-        inv, L, S = self.inv, self.L, self.S
+        inv, L = self.inv, self.L
         taxes = list(inv.taxes)
-        show_re = any(_to_decimal(t.surcharge) != 0 or _to_decimal(t.surcharge_percent) != 0
-                      for t in taxes)
+        show_re = any(
+            _to_decimal(t.surcharge) != 0 or _to_decimal(t.surcharge_percent) != 0 for t in taxes
+        )
         header = [L["rate"], L["base"], L["iva_amount"]]
         if show_re:
             header += [L["surcharge_rate"], L["surcharge_amount"]]
         rows = []
         for t in taxes:
-            row = [L["iva_rate_label"].format(rate=self.pct(t.iva_percent)),
-                   self.money(t.base), self.money(t.iva)]
+            row = [
+                L["iva_rate_label"].format(rate=self.pct(t.iva_percent)),
+                self.money(t.base),
+                self.money(t.iva),
+            ]
             if show_re:
                 row += [self.pct(t.surcharge_percent), self.money(t.surcharge)]
             rows.append(row)
@@ -838,11 +933,12 @@ class _Builder:
             grow = [i for i in range(1, len(header)) if header[i] != L["surcharge_rate"]]
             for i in grow:
                 col_widths[i] += spare / len(grow)
-        cr = S["cell_right"]
         data = [header] + [
-            [_cell(r[0], col_widths[0] - 2 * CELL_PAD, S["cell"], numeric=True)]
-            + [_cell(v, col_widths[i + 1] - 2 * CELL_PAD, cr, numeric=True)
-               for i, v in enumerate(r[1:])]
+            [_cell(r[0], col_widths[0] - 2 * CELL_PAD, numeric=True)]
+            + [
+                _cell(v, col_widths[i + 1] - 2 * CELL_PAD, numeric=True)
+                for i, v in enumerate(r[1:])
+            ]
             for r in rows
         ]
         return Table(
@@ -852,7 +948,7 @@ class _Builder:
                 [
                     ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7.5),
                     ("TEXTCOLOR", (0, 0), (-1, 0), MUTED),
-                    ("FONT", (0, 1), (-1, -1), FONT, TABLE_FS),
+                    ("FONT", (0, 1), (-1, -1), FONT, TABLE_FS, LEADING),
                     ("TEXTCOLOR", (0, 1), (-1, -1), INK),
                     ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -867,49 +963,62 @@ class _Builder:
         )
 
     def totals_table(self, width: float) -> Table:
-        inv, L, S = self.inv, self.L, self.S
+        inv, L = self.inv, self.L
         rows: list[tuple[str, str]] = [(L["subtotal"], self.money(inv.subtotal))]
         if inv.discount and inv.discount > 0:
-            label = (L["discount_pct"].format(rate=self.pct(inv.discount_percent))
-                     if inv.discount_percent and inv.discount_percent > 0 else L["discount"])
+            label = (
+                L["discount_pct"].format(rate=self.pct(inv.discount_percent))
+                if inv.discount_percent and inv.discount_percent > 0
+                else L["discount"]
+            )
             rows.append((label, self.money(-inv.discount)))
         rows.append((L["tax_base"], self.money(inv.tax_base)))
         rows.append((L["total_iva"], self.money(inv.iva)))
         if inv.surcharge and inv.surcharge > 0:
             rows.append((L["total_surcharge"], self.money(inv.surcharge)))
         if inv.irpf and inv.irpf > 0:
-            rows.append((L["irpf"].format(rate=self.pct(inv.irpf_percent)),
-                         self.money(-inv.irpf)))
+            rows.append((L["irpf"].format(rate=self.pct(inv.irpf_percent)), self.money(-inv.irpf)))
         total_idx = len(rows)
         rows.append((L["total"], self.money(inv.total)))
         if inv.paid_amount and inv.paid_amount > 0:
             rows.append((L["paid_amount"], self.money(inv.paid_amount)))
             rows.append((L["outstanding"], self.money(inv.outstanding)))
 
-        nat_label = max(_width(k, FONT_BOLD if i == total_idx else FONT,
-                               11 if i == total_idx else TABLE_FS)
-                        for i, (k, _) in enumerate(rows)) + 2 * CELL_PAD + 2
-        nat_value = max(_width(v, FONT_BOLD if i == total_idx else FONT,
-                               11 if i == total_idx else TABLE_FS)
-                        for i, (_, v) in enumerate(rows)) + 2 * CELL_PAD + 2
-        label_w, value_w = _fit_widths([nat_label, nat_value], width)
+        nat_label = (
+            max(
+                _width(k, FONT_BOLD if i == total_idx else FONT, 11 if i == total_idx else TABLE_FS)
+                for i, (k, _) in enumerate(rows)
+            )
+            + 2 * CELL_PAD
+            + 2
+        )
+        nat_value = (
+            max(
+                _width(v, FONT_BOLD if i == total_idx else FONT, 11 if i == total_idx else TABLE_FS)
+                for i, (_, v) in enumerate(rows)
+            )
+            + 2 * CELL_PAD
+            + 2
+        )
+        # amounts keep their natural width as far as possible; labels wrap first
+        value_w = max(min(nat_value, width - 75), width * 0.4)
         label_w = width - value_w
-        big, big_right = S["total"], S["total_right"]
         data = []
         for i, (k, v) in enumerate(rows):
-            is_total = i == total_idx
-            data.append([
-                _cell(k, label_w - 2 * CELL_PAD, big if is_total else S["cell"], numeric=True),
-                _cell(v, value_w - 2 * CELL_PAD, big_right if is_total else S["cell_right"],
-                      numeric=True),
-            ])
+            font = (FONT_BOLD, 11) if i == total_idx else (FONT, TABLE_FS)
+            data.append(
+                [
+                    _cell(k.replace(" %", "\u00a0%"), label_w - 2 * CELL_PAD, *font),
+                    _cell(v, value_w - 2 * CELL_PAD, *font, numeric=True),
+                ]
+            )
         t = total_idx
         return Table(
             data,
             colWidths=[label_w, value_w],
             style=TableStyle(
                 [
-                    ("FONT", (0, 0), (-1, -1), FONT, TABLE_FS),
+                    ("FONT", (0, 0), (-1, -1), FONT, TABLE_FS, LEADING),
                     ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
                     ("TEXTCOLOR", (1, 0), (1, -1), INK),
                     ("ALIGN", (1, 0), (1, -1), "RIGHT"),
@@ -920,7 +1029,7 @@ class _Builder:
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
                     ("LINEBELOW", (0, 0), (-1, t - 2), 0.25, RULE),
                     ("LINEBELOW", (0, t - 1), (-1, t - 1), 0.8, INK),
-                    ("FONT", (0, t), (-1, t), FONT_BOLD, 11),
+                    ("FONT", (0, t), (-1, t), FONT_BOLD, 11, 13.5),
                     ("TEXTCOLOR", (0, t), (-1, t), colors.white),
                     ("BACKGROUND", (0, t), (-1, t), ACCENT),
                     ("TOPPADDING", (0, t), (-1, t), 6),
@@ -933,14 +1042,17 @@ class _Builder:
         gap = 14
         totals_w = CONTENT_W * 0.42
         breakdown_w = CONTENT_W - totals_w - gap
-        left = [Paragraph(_esc(self.L["breakdown"]), self.S["section"]),
-                self.breakdown_table(breakdown_w)]
+        left = [
+            Paragraph(_esc(self.L["breakdown"]), self.S["section"]),
+            self.breakdown_table(breakdown_w),
+        ]
         right = [Spacer(0, 11 + 3), self.totals_table(totals_w)]
         grid = Table(
             [[left, "", right]],
             colWidths=[breakdown_w, gap, totals_w],
             style=TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), FONT, 9),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -960,10 +1072,14 @@ class _Builder:
         if inv.due_date:
             items.append(_esc(L["due_line"].format(date=self.when(inv.due_date))))
         if items:
-            out.append(KeepTogether([
-                Paragraph(_esc(L["payment"]), S["section"]),
-                Paragraph("<br/>".join(items), S["small"]),
-            ]))
+            out.append(
+                KeepTogether(
+                    [
+                        Paragraph(_esc(L["payment"]), S["section"]),
+                        Paragraph("<br/>".join(items), S["small"]),
+                    ]
+                )
+            )
         if inv.notes.strip():
             out.append(Paragraph(_esc(L["notes"]), S["section"]))
             out.append(Paragraph(_esc(inv.notes.strip()), S["small"]))
@@ -1011,10 +1127,19 @@ class _Builder:
             creator="FACTURAgem",
             lang="es-ES" if self.loc == "es" else "en",
             pageCompression=1,
+            initialFontName=FONT,  # or reportlab references Helvetica on every page
+            initialFontSize=9,
         )
         frame = Frame(
-            MARGIN_X, MARGIN_BOTTOM, CONTENT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
-            leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body",
+            MARGIN_X,
+            MARGIN_BOTTOM,
+            CONTENT_W,
+            PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+            id="body",
         )
         doc.addPageTemplates([PageTemplate(id="invoice", frames=[frame], onPage=self.on_page)])
         story: list = []

@@ -36,6 +36,7 @@ from invoices.pdf import (  # noqa: E402
 
 D = Decimal
 CENT = D("0.01")
+ZERO = D("0")
 
 ISSUER = PdfParty(
     name="Estudio Gráfico Peñalara, S.L.",
@@ -72,8 +73,8 @@ def build_invoice(
     *,
     number="2026-0042",
     series="A",
-    discount_percent=D("0"),
-    irpf_percent=D("0"),
+    discount_percent=ZERO,
+    irpf_percent=ZERO,
     surcharge=False,
     paid=False,
     operation_date=None,
@@ -141,8 +142,13 @@ FOOTER = (
 
 def short_invoice(**kw) -> InvoicePdf:
     specs = [
-        ("Diseño de identidad corporativa «Panadería Muñoz»: logotipo, paleta y tipografía",
-         1, "850", 0, 21),
+        (
+            "Diseño de identidad corporativa «Panadería Muñoz»: logotipo, paleta y tipografía",
+            1,
+            "850",
+            0,
+            21,
+        ),
         ("Horas de consultoría técnica (noviembre)", "12.5", "48", 10, 21),
         ("Manual impreso de marca, tapa dura, 48 páginas", 3, "35.50", 0, 10),
     ]
@@ -159,19 +165,30 @@ def short_invoice(**kw) -> InvoicePdf:
 
 
 def long_invoice(n: int = 120, **kw) -> InvoicePdf:
-    words = ("Revisión", "Maquetación", "Impresión", "Corrección", "Fotografía", "Retoque",
-             "Traducción", "Diseño")
+    words = (
+        "Revisión",
+        "Maquetación",
+        "Impresión",
+        "Corrección",
+        "Fotografía",
+        "Retoque",
+        "Traducción",
+        "Diseño",
+    )
     specs = []
     for i in range(n):
         desc = f"{words[i % len(words)]} de pieza nº {i + 1}"
         if i % 7 == 3:
-            desc += (" — incluye dos rondas de cambios, entrega en PDF/X-4 y archivos "
-                     "editables para la imprenta")
+            desc += (
+                " — incluye dos rondas de cambios, entrega en PDF/X-4 y archivos "
+                "editables para la imprenta"
+            )
         if i % 29 == 5:
             desc += " https://example.com/proyectos/2026/penalara/entregables/lote-final-v2"
         specs.append((desc, (i % 5) + 1, D("12.75") + i, (i % 4) * 5, (21, 10, 4)[i % 3]))
-    defaults = dict(irpf_percent=D("15"), notes="Factura de ejemplo con muchas líneas.",
-                    footer=FOOTER)
+    defaults = dict(
+        irpf_percent=D("15"), notes="Factura de ejemplo con muchas líneas.", footer=FOOTER
+    )
     defaults.update(kw)
     return build_invoice(specs, number="2026-0043", **defaults)
 
@@ -198,8 +215,16 @@ def stress_invoice() -> InvoicePdf:
 SAMPLES = {
     "short-es": (short_invoice, "es"),
     "short-en": (short_invoice, "en"),
-    "short-paid-es": (lambda: short_invoice(paid=True, irpf_percent=D("0"), surcharge=False,
-                                            discount_percent=D("0"), operation_date=None), "es"),
+    "short-paid-es": (
+        lambda: short_invoice(
+            paid=True,
+            irpf_percent=D("0"),
+            surcharge=False,
+            discount_percent=D("0"),
+            operation_date=None,
+        ),
+        "es",
+    ),
     "long-es": (long_invoice, "es"),
     "stress-es": (stress_invoice, "es"),
 }

@@ -52,9 +52,8 @@ class ApiClient(Client):
              content_type: str = "application/json", **extra):
         if key:
             extra.setdefault("HTTP_X_API_KEY", key)
-        if data is not None and not isinstance(data, str | bytes):
-            if content_type == "application/json":
-                data = json.dumps(data)
+        if content_type == "application/json" and not isinstance(data, str | bytes | None):
+            data = json.dumps(data)
         return self.generic(method, path, data or "", content_type=content_type, **extra)
 
 

@@ -38,7 +38,9 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = "base" if key in ("non_field_errors", "__all__") else str(key)
-            if prefix:
+            if prefix and name.isdigit():  # a list's errors keyed by index
+                name = f"{prefix}[{name}]"
+            elif prefix:
                 name = prefix if name == "base" else f"{prefix}.{name}"
             for sub_key, messages in flatten_errors(value, name).items():
                 flat.setdefault(sub_key, []).extend(messages)
@@ -82,10 +84,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
         headers = {"WWW-Authenticate": exc.auth_header} if getattr(exc, "auth_header", None) else {}
         return _errors_response(401, str(exc.detail), headers)
     if isinstance(exc, UnprocessableEntity):
-        return Response({**exc.extra, "errors": exc.errors}, status=422)
+        # Strict-parameter failures carry `allowed_params`; other 422s echo the submission.
+        body = exc.extra or _submitted(context)
+        return Response({**body, "errors": exc.errors}, status=422)
     if isinstance(exc, exceptions.ValidationError | DjangoValidationError):
         detail = exc.detail if isinstance(exc, exceptions.ValidationError) else (
-            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            exc.message_dict if hasattr(exc, "error_dict") else {"base": exc.messages}
         )
         body = {**_submitted(context), "errors": flatten_errors(detail)}
         return Response(body, status=422)

@@ -96,7 +96,10 @@ def from_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 def collect(*, query_string: str, body: Any, wrapper: str | None) -> dict[str, Any]:
     """Query string and body merged (the body wins), brackets expanded, wrapper unwrapped."""
     params = from_pairs(parse_qsl(query_string, keep_blank_values=True))
-    if isinstance(body, QueryDict):
+    if isinstance(getattr(body, "pairs", None), list):
+        body_params = from_pairs(body.pairs)
+    elif isinstance(body, QueryDict):
+        # Multipart: pairs are grouped by name (the order across names is lost).
         body_params = from_pairs(
             (name, value) for name in body for value in body.getlist(name)
         )

@@ -2,8 +2,10 @@
 
 import json
 from decimal import Decimal
+from urllib.parse import parse_qsl
 
 from django.conf import settings
+from django.http import QueryDict
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -43,3 +45,32 @@ class RailsXMLParser(parsers.BaseParser):
 
 class TextXMLParser(RailsXMLParser):
     media_type = "text/xml"
+
+
+class OrderedQueryDict(QueryDict):
+    """A QueryDict that remembers the order of its pairs across keys: Rack's
+    `lines[][description]=A&lines[][quantity]=1&lines[][description]=B` needs it."""
+
+    pairs: list[tuple[str, str]]
+
+
+class FormParser(parsers.BaseParser):
+    media_type = "application/x-www-form-urlencoded"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            body = stream.read().decode(encoding)
+            pairs = parse_qsl(
+                body,
+                keep_blank_values=True,
+                max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+            )
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ParseError(f"Malformed form body: {error}") from error
+        data = OrderedQueryDict(mutable=True)
+        for name, value in pairs:
+            data.appendlist(name, value)
+        data.pairs = pairs
+        data._mutable = False
+        return data

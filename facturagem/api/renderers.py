@@ -59,19 +59,3 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
         context = super().get_context(data, accepted_media_type, renderer_context)
         context["playground_url"] = "/playground/"
         return context
-
-
-class PDFRenderer(renderers.BaseRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        # An error body on a .pdf URL: say it in text rather than as a broken PDF.
-        response = (renderer_context or {}).get("response")
-        if response is not None:
-            response["Content-Type"] = "application/json"
-        return json.dumps(data, cls=WireJSONEncoder).encode()

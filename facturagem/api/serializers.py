@@ -12,8 +12,10 @@ NOT_A_BOOLEAN = "must be true or false"
 
 
 def money_field(**options: Any) -> serializers.DecimalField:
-    """Money: 12 digits, 2 decimals, a Decimal both ways (rendered as a string)."""
-    return serializers.DecimalField(max_digits=14, decimal_places=2, **options)
+    """Money: 2 decimals, a Decimal both ways (rendered as a string). Inputs take 12
+    integer digits at most (`max_digits=14`); computed totals may reach 16."""
+    options.setdefault("max_digits", 18)
+    return serializers.DecimalField(decimal_places=2, **options)
 
 
 def percent_field(**options: Any) -> serializers.DecimalField:

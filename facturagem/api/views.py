@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import translation
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -60,6 +61,11 @@ class ApiView(APIView):
     output_serializer: type[serializers.Serializer] | None = None
     list_params: tuple[str, ...] = ()
     paginated_methods: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args: Any, **kwargs: Any):
+        # The wire speaks English (as FACTURAgem always did); the admin and PDFs are Spanish.
+        with translation.override("en"):
+            return super().dispatch(request, *args, **kwargs)
 
     # -- parse ---------------------------------------------------------------------------
 
@@ -155,6 +161,12 @@ class ApiView(APIView):
         location = next(link["uri"] for link in data["links"] if link["rel"] == "self")
         return Response(data, status=200, headers={"Location": location})
 
+    def many(self, items: Iterable[Any], serializer_class=None) -> Response:
+        """A collection that is not paginated (countries, an invoice's payments)."""
+        serializer_class = serializer_class or self.output_serializer
+        context = self.get_serializer_context()
+        return Response(serializer_class(items, many=True, context=context).data)
+
     def no_content(self) -> Response:
         """PUT and DELETE: 200 with an empty body (a legacy client's expectation)."""
         return Response(None, status=200)
@@ -195,7 +207,3 @@ class AccountScopedView(ApiView):
         if account is None or account.pk != account_id:
             raise Http404
         return account
-
-
-def names(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))

@@ -1,0 +1,219 @@
+#!/usr/bin/env python
+"""Benchmark of the invoice PDF renderer (invoices/pdf.py).
+
+Renders a 20-line invoice repeatedly for a few seconds on one core and prints
+PDFs per second and ms per PDF, next to a baseline measured in the same run: a
+bare reportlab canvas drawing the same strings with drawString (same embedded
+TTF fonts, no platypus, no layout), so the ratio is visible. Target: >= 50 PDF/s.
+
+    python bench/bench_pdf.py [--seconds 3] [--lines 20] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+
+from invoices import pdf as invoice_pdf  # noqa: E402
+from invoices.pdf import (  # noqa: E402
+    InvoicePdf,
+    PdfLine,
+    PdfParty,
+    PdfTaxRow,
+    format_money,
+    render_invoice_pdf,
+)
+
+TARGET_PER_SECOND = 50
+D = Decimal
+CENT = D("0.01")
+
+
+def make_invoice(n_lines: int = 20) -> InvoicePdf:
+    lines = []
+    for i in range(n_lines):
+        qty = D(i % 4 + 1)
+        price = D("19.90") + i * D("3.15")
+        disc = D((i % 3) * 5)
+        iva = (D(21), D(10), D(4))[i % 3]
+        total = (qty * price * (1 - disc / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
+        desc = f"Servicio profesional nº {i + 1}: diseño, maquetación y revisión de pieza gráfica"
+        lines.append(PdfLine(desc, qty, price, disc, iva, D(0), total))
+    bases: dict[Decimal, Decimal] = {}
+    for ln in lines:
+        bases[ln.iva_percent] = bases.get(ln.iva_percent, D(0)) + ln.total
+    taxes = [
+        PdfTaxRow(
+            rate, base, (base * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP), D(0), D(0)
+        )
+        for rate, base in sorted(bases.items(), reverse=True)
+    ]
+    base = sum((t.base for t in taxes), D(0))
+    iva = sum((t.iva for t in taxes), D(0))
+    irpf = (base * D("0.15")).quantize(CENT, rounding=ROUND_HALF_UP)
+    total = base + iva - irpf
+    party = PdfParty
+    return InvoicePdf(
+        number="2026-0100",
+        series="A",
+        issue_date=date(2026, 11, 21),
+        operation_date=None,
+        due_date=date(2026, 12, 21),
+        issuer=party(
+            "Estudio Gráfico Peñalara, S.L.",
+            "B12345678",
+            "Calle de Fuencarral, 123",
+            "",
+            "28010",
+            "Madrid",
+            "Madrid",
+            "España",
+            "hola@penalara.es",
+        ),
+        client=party(
+            "Panadería Muñoz, S.L.",
+            "B87654321",
+            "Avinguda Diagonal, 640",
+            "Local 3",
+            "08017",
+            "Barcelona",
+            "Barcelona",
+            "España",
+        ),
+        lines=lines,
+        taxes=taxes,
+        subtotal=base,
+        discount_percent=D(0),
+        discount=D(0),
+        tax_base=base,
+        iva=iva,
+        surcharge=D(0),
+        irpf_percent=D(15),
+        irpf=irpf,
+        total=total,
+        paid=False,
+        paid_amount=D(0),
+        outstanding=total,
+        iban="ES91 2100 0418 4502 0005 1332",
+        notes="Pago a 30 días.",
+        footer="Registro Mercantil",
+    )
+
+
+def baseline_pdf(inv: InvoicePdf) -> bytes:
+    """The same strings drawn with drawString on a bare canvas: no platypus, no wrapping."""
+    invoice_pdf._ensure_fonts()
+    buf = BytesIO()
+    c = Canvas(buf, pagesize=A4, pageCompression=1)
+    font, bold = invoice_pdf.FONT, invoice_pdf.FONT_BOLD
+    y = 800
+    c.setFont(bold, 14)
+    c.drawString(50, y, inv.issuer.name)
+    c.setFont(font, 8.5)
+    for text in (
+        inv.issuer.tax_id,
+        inv.issuer.street1,
+        inv.client.name,
+        inv.client.tax_id,
+        inv.client.street1,
+        inv.number,
+        str(inv.issue_date),
+    ):
+        y -= 11
+        c.drawString(50, y, text)
+    for ln in inv.lines:
+        y -= 12
+        c.drawString(50, y, ln.description[:60])
+        c.drawRightString(380, y, str(ln.quantity))
+        c.drawRightString(440, y, format_money(ln.unit_price))
+        c.drawRightString(470, y, f"{ln.iva_percent} %")
+        c.setFont(bold, 8.5)
+        c.drawRightString(545, y, format_money(ln.total))
+        c.setFont(font, 8.5)
+    for t in inv.taxes:
+        y -= 12
+        c.drawString(50, y, f"IVA {t.iva_percent} %  {format_money(t.base)}  {format_money(t.iva)}")
+    y -= 16
+    c.setFont(bold, 11)
+    c.drawRightString(545, y, f"TOTAL {format_money(inv.total)}")
+    c.setFont(font, 7.5)
+    c.drawString(50, 40, f"{inv.issuer.name} · Página 1 de 1")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def measure(fn, seconds: float) -> tuple[int, float, int]:
+    fn()  # warm-up (font registration, caches)
+    gc.collect()
+    n, size = 0, 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        size = len(fn())
+        n += 1
+        now = time.perf_counter()
+        if now >= deadline:
+            return n, now - start, size
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="invoice PDF renderer benchmark")
+    ap.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement")
+    ap.add_argument("--lines", type=int, default=20, help="invoice lines")
+    ap.add_argument("--profile", action="store_true", help="print a cProfile of the renderer")
+    args = ap.parse_args(argv)
+
+    inv = make_invoice(args.lines)
+    t0 = time.perf_counter()
+    render_invoice_pdf(inv)
+    first_ms = (time.perf_counter() - t0) * 1000
+
+    n_r, t_r, size_r = measure(lambda: render_invoice_pdf(inv), args.seconds)
+    n_b, t_b, size_b = measure(lambda: baseline_pdf(inv), args.seconds)
+    rate_r, rate_b = n_r / t_r, n_b / t_b
+    print(
+        f"invoice PDF benchmark: {args.lines}-line invoice, {args.seconds:g} s per measurement, "
+        f"one core, Python {sys.version.split()[0]}"
+    )
+    print(f"  first render (incl. font registration): {first_ms:8.1f} ms")
+    print(
+        f"  render_invoice_pdf  : {rate_r:8.1f} PDF/s  {1000 / rate_r:7.2f} ms/PDF  "
+        f"({n_r} PDFs, {size_r / 1024:.1f} KiB each)"
+    )
+    print(
+        f"  baseline drawString : {rate_b:8.1f} PDF/s  {1000 / rate_b:7.2f} ms/PDF  "
+        f"({n_b} PDFs, {size_b / 1024:.1f} KiB each)"
+    )
+    print(f"  ratio renderer/baseline time: {rate_b / rate_r:.1f}x")
+    verdict = "OK" if rate_r >= TARGET_PER_SECOND else "BELOW TARGET"
+    print(f"  target >= {TARGET_PER_SECOND} PDF/s: {verdict}")
+
+    if args.profile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(50):
+            render_invoice_pdf(inv)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

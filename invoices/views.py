@@ -1,0 +1,198 @@
+from typing import Any
+
+from rest_framework.settings import api_settings
+
+from clients.models import Client
+from clients.views import get_client
+from facturagem.api.exceptions import UnprocessableEntity, flatten_errors
+from facturagem.api.views import AccountScopedView
+from invoices import selectors, serializers, services
+from invoices.filters import FILTER_PARAMS, InvoiceFilter
+from invoices.models import Invoice
+from invoices.renderers import InvoicePDFRenderer
+
+UNKNOWN_CLIENT = "does not exist"
+NOT_A_SCALAR = "must be a single value"
+
+
+class InvoiceView(AccountScopedView):
+    resource_name = "invoice"
+    collection_name = "invoices"
+    output_serializer = serializers.InvoiceOutput
+    input_serializer = serializers.InvoiceInput
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "account": self.get_account()}
+
+    def client_from(self, data: dict[str, Any]) -> Client | None:
+        """The client named by `client_id`, which must be the account's own (422 otherwise:
+        it is a parameter here, not a URL)."""
+        if data.get("client_id") is None:
+            return None
+        client = Client.objects.filter(account=self.get_account(), pk=data["client_id"]).first()
+        if client is None:
+            raise UnprocessableEntity({"client_id": [UNKNOWN_CLIENT]})
+        return client
+
+    def lines_from(self, data: dict[str, Any]) -> list[services.LineData] | None:
+        if "lines" not in data:
+            return None
+        default_iva = self.get_account().default_iva_percent
+        return [
+            services.LineData(
+                description=line["description"],
+                quantity=line["quantity"],
+                unit_price=line["unit_price"],
+                discount_percent=line["discount_percent"],
+                iva_percent=(
+                    default_iva if line.get("iva_percent") is None else line["iva_percent"]
+                ),
+            )
+            for line in data["lines"]
+        ]
+
+
+class InvoiceListView(InvoiceView):
+    paginated_methods = ("GET",)
+    list_params = FILTER_PARAMS
+
+    def base_queryset(self):
+        return selectors.invoice_list(account=self.get_account())
+
+    def get(self, request, format=None, **kwargs):
+        values = {}
+        for name in FILTER_PARAMS:
+            value = self.params.get(name)
+            if isinstance(value, dict | list):
+                raise UnprocessableEntity({name: [NOT_A_SCALAR]})
+            if value is not None:
+                values[name] = str(value)
+        filterset = InvoiceFilter(data=values, queryset=self.base_queryset())
+        if not filterset.is_valid():
+            raise UnprocessableEntity(flatten_errors(filterset.errors.get_json_data()))
+        return self.page(filterset.qs, serializers.InvoiceSummary)
+
+    def post(self, request, account_id, format=None):
+        data = self.validated(self.input_serializer)
+        client = self.client_from(data)
+        if client is None:
+            raise UnprocessableEntity({"client_id": [serializers.ID_REQUIRED]})
+        invoice = services.invoice_create(
+            account=self.get_account(),
+            client=client,
+            lines=self.lines_from(data) or [],
+            data=data,
+        )
+        if data.get("paid"):
+            services.invoice_mark_paid(invoice=invoice, paid=True)
+        return self.created(selectors.invoice_get(account=invoice.account, invoice_id=invoice.pk))
+
+
+class ClientInvoiceListView(InvoiceListView):
+    """A client's invoices: the same list, the client fixed by the URL."""
+
+    list_params = tuple(name for name in FILTER_PARAMS if name != "client_id")
+
+    def base_queryset(self):
+        client = get_client(self.get_account(), self.kwargs["client_id"])
+        return super().base_queryset().filter(client=client)
+
+    http_method_names = ["get", "head", "options"]
+
+
+class InvoiceNewView(InvoiceView):
+    """An unsaved invoice, prefilled (`client_id` and `invoice_id` optional)."""
+
+    list_params = ("client_id", "invoice_id")
+
+    def allowed_params(self, method: str) -> list[str]:
+        return [*super().allowed_params(method), *self.list_params]
+
+    def get(self, request, account_id, format=None):
+        account = self.get_account()
+        client = source = None
+        if self.params.get("client_id") not in (None, ""):
+            client = get_client(account, str(self.params["client_id"]))
+        if self.params.get("invoice_id") not in (None, ""):
+            source = selectors.invoice_get(
+                account=account, invoice_id=str(self.params["invoice_id"]), with_details=False
+            )
+        invoice = services.invoice_new(account=account, client=client, source=source)
+        return self.ok(invoice)
+
+
+class InvoiceDetailView(InvoiceView):
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, InvoicePDFRenderer]
+
+    def allowed_params(self, method: str) -> list[str]:
+        names = super().allowed_params(method)
+        return [*names, "locale"] if method == "GET" else names
+
+    def get_object(self) -> Invoice:
+        return selectors.invoice_get(account=self.get_account(), invoice_id=self.kwargs["id"])
+
+    def get(self, request, account_id, id, format=None):
+        return self.ok(self.get_object())
+
+    def put(self, request, account_id, id, format=None):
+        invoice = self.get_object()
+        # Not `partial`: every invoice field is optional already, and a line sent must be
+        # a whole line (partial validation would let a line without its price through).
+        data = self.validated(self.input_serializer)
+        services.invoice_update(
+            invoice=invoice,
+            data=data,
+            client=self.client_from(data),
+            lines=self.lines_from(data),
+        )
+        return self.no_content()
+
+    def delete(self, request, account_id, id, format=None):
+        services.invoice_delete(invoice=self.get_object())
+        return self.no_content()
+
+
+class PaymentView(AccountScopedView):
+    resource_name = "payment"
+    collection_name = "payments"
+    output_serializer = serializers.PaymentOutput
+    input_serializer = serializers.PaymentInput
+
+    def get_invoice(self) -> Invoice:
+        return selectors.invoice_get(
+            account=self.get_account(), invoice_id=self.kwargs["invoice_id"], with_details=False
+        )
+
+    def get_serializer_context(self):
+        return {
+            **super().get_serializer_context(),
+            "account": self.get_account(),
+            "invoice": self.invoice,
+        }
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.invoice = self.get_invoice()
+
+
+class PaymentListView(PaymentView):
+    def get(self, request, account_id, invoice_id, format=None):
+        payments = self.invoice.payments.order_by("date", "id")
+        return self.many(payments)
+
+    def post(self, request, account_id, invoice_id, format=None):
+        data = self.validated(self.input_serializer)
+        payment = services.invoice_register_payment(invoice=self.invoice, **data)
+        return self.created(payment)
+
+
+class PaymentDetailView(PaymentView):
+    def get_object(self):
+        return selectors.payment_get(invoice=self.invoice, payment_id=self.kwargs["id"])
+
+    def get(self, request, account_id, invoice_id, id, format=None):
+        return self.ok(self.get_object())
+
+    def delete(self, request, account_id, invoice_id, id, format=None):
+        services.payment_delete(payment=self.get_object())
+        return self.no_content()
