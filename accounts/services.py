@@ -18,10 +18,7 @@ from facturagem.validators import (
 )
 
 INVALID_CREDENTIALS = "Invalid login or password"
-NO_USABLE_PASSWORD = (  # noqa: S105 - a message, not a password
-    "This user has no password (signed up through a third party): "
-    "set a password before using the API"
-)
+NO_USABLE_PASSWORD = "This user has no password: set one before using the API"  # noqa: S105
 INACTIVE_ACCOUNT = "This account is not active"
 
 

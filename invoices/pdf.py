@@ -984,14 +984,6 @@ class _Builder:
             rows.append((L["paid_amount"], self.money(inv.paid_amount)))
             rows.append((L["outstanding"], self.money(inv.outstanding)))
 
-        nat_label = (
-            max(
-                _width(k, FONT_BOLD if i == total_idx else FONT, 11 if i == total_idx else TABLE_FS)
-                for i, (k, _) in enumerate(rows)
-            )
-            + 2 * CELL_PAD
-            + 2
-        )
         nat_value = (
             max(
                 _width(v, FONT_BOLD if i == total_idx else FONT, 11 if i == total_idx else TABLE_FS)
