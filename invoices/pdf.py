@@ -21,6 +21,7 @@ process, lazily, on the first render.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import threading
@@ -524,13 +525,13 @@ def _cell(
     """Table cell text wrapped to ``avail`` points (a plain string, "\n" between lines).
 
     ``numeric`` keeps "21 %" / "1.234,56 €" in one piece: if it does not fit it is cut
-    between characters rather than at the space.
+    between characters rather than at the space. "15 %" in labels is never split.
     """
     if "\n" not in text and pdfmetrics.stringWidth(text, font, size) <= avail:
         return text
-    if numeric:
-        text = text.replace(" ", "\u00a0")
-    return "\n".join(_wrap_lines(text, font, size, avail))
+    # no-break spaces only while wrapping, so that the PDF text keeps plain spaces
+    text = text.replace(" ", "\u00a0") if numeric else text.replace(" %", "\u00a0%")
+    return "\n".join(_wrap_lines(text, font, size, avail)).replace("\u00a0", " ")
 
 
 CHUNK_LINES = 12  # descriptions longer than this many lines are cut into several rows
@@ -790,7 +791,29 @@ class _Builder:
                 ]
             ),
         )
+        if self._header_may_be_huge():
+            # A one-row table taller than a page cannot be split: with absurdly long
+            # party data fall back to stacking the blocks, which flow over pages.
+            frame_h = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
+            if top.wrap(CONTENT_W, frame_h)[1] + boxes.wrap(CONTENT_W, frame_h)[1] > frame_h * 0.8:
+                return [
+                    *issuer,
+                    Spacer(0, 8),
+                    *right,
+                    Spacer(0, 14),
+                    *client,
+                    Spacer(0, 10),
+                    *amount,
+                    Spacer(0, 16),
+                ]
         return [top, Spacer(0, 14), boxes, Spacer(0, 16)]
+
+    def _header_may_be_huge(self) -> bool:
+        inv = self.inv
+        size = len(inv.number) + len(inv.series)
+        for party in (inv.issuer, inv.client):
+            size += sum(len(getattr(party, f.name)) for f in dataclasses.fields(party))
+        return size > 800
 
     # ------------------------------------------------------------------- lines
     def lines_table(self) -> Table:
@@ -1000,7 +1023,7 @@ class _Builder:
             font = (FONT_BOLD, 11) if i == total_idx else (FONT, TABLE_FS)
             data.append(
                 [
-                    _cell(k.replace(" %", "\u00a0%"), label_w - 2 * CELL_PAD, *font),
+                    _cell(k, label_w - 2 * CELL_PAD, *font),
                     _cell(v, value_w - 2 * CELL_PAD, *font, numeric=True),
                 ]
             )
@@ -1143,9 +1166,31 @@ class _Builder:
         return buf.getvalue()
 
 
+_INVOICE_TEXT_FIELDS = ("number", "series", "currency", "iban", "notes", "footer")
+
+
+def _none_to_empty(obj, names):
+    changes = {n: "" for n in names if getattr(obj, n) is None}
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+def _tolerant(inv: InvoicePdf) -> InvoicePdf:
+    """Treat None in text fields (a nullable model column) as ""; freeze the sequences."""
+    party_fields = [f.name for f in dataclasses.fields(PdfParty)]
+    inv = _none_to_empty(inv, _INVOICE_TEXT_FIELDS)
+    return dataclasses.replace(
+        inv,
+        issuer=_none_to_empty(inv.issuer, party_fields),
+        client=_none_to_empty(inv.client, party_fields),
+        lines=tuple(inv.lines or ()),
+        taxes=tuple(inv.taxes or ()),
+    )
+
+
 def render_invoice_pdf(invoice: InvoicePdf, *, locale: str = "es") -> bytes:
     """Render ``invoice`` as an A4 PDF and return its bytes.
 
-    ``locale`` is "es" (default) or "en"; anything else falls back to "es".
+    ``locale`` is "es" (default) or "en"; "en-GB"/"en_US" count as "en" and anything
+    else falls back to "es".
     """
-    return _Builder(invoice, _norm_locale(locale)).build()
+    return _Builder(_tolerant(invoice), _norm_locale(locale)).build()

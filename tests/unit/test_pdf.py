@@ -560,3 +560,45 @@ def test_fonts_are_registered_once(monkeypatch):
 
     monkeypatch.setattr(pdfmod, "TTFont", boom)
     render_invoice_pdf(base_invoice())
+
+
+def test_absurdly_long_party_data_still_renders():
+    client = dataclasses.replace(CLIENT, name="Cliente " * 400, street1="Avenida " * 300)
+    texts = pages_text(render_invoice_pdf(base_invoice(client=client)))
+    assert len(texts) > 1
+    joined = " ".join(texts)
+    assert joined.count("Cliente") == 400
+    assert "TOTAL 1.452,00 €" in joined
+
+
+def test_raw_extracted_text_uses_plain_spaces():
+    """Without any whitespace normalisation the key strings are found as written."""
+    data = render_invoice_pdf(full_invoice())
+    raw = pypdf.PdfReader(BytesIO(data)).pages[0].extract_text()
+    for s in (
+        "Retención IRPF (15 %)",
+        "Descuento (5 %)",
+        "IVA 21 %",
+        "1.280,37 €",
+        "Base imponible",
+        "Página 1 de 1",
+        IBAN,
+    ):
+        assert s in raw, s
+    assert "\u00a0" not in raw
+
+
+def test_none_in_text_fields_is_tolerated():
+    issuer = dataclasses.replace(ISSUER, street2=None, email=None, phone=None)
+    inv = base_invoice(
+        issuer=issuer,
+        series=None,
+        iban=None,
+        notes=None,
+        footer=None,
+        lines=iter(base_invoice().lines),
+    )
+    t = text_of(inv)
+    assert "TOTAL 1.452,00 €" in t
+    assert "Revisión anual de la caldera" in t
+    assert "Serie" not in t
