@@ -37,7 +37,11 @@ class Address(models.Model):
 
     @property
     def slug(self) -> str:
-        return slugify(self.name) or "-"
+        # Memoised per name: every link of a list repeats the account's path.
+        cached = self.__dict__.get("_slug")
+        if cached is None or cached[0] != self.name:
+            cached = self.__dict__["_slug"] = (self.name, slugify(self.name) or "-")
+        return cached[1]
 
     @property
     def url_id(self) -> str:

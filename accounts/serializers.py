@@ -6,6 +6,7 @@ from facturagem.api.serializers import (
     CountryCodeField,
     InputSerializer,
     LinksField,
+    Representation,
     percent_field,
 )
 from invoices.taxes import IVA_RATES
@@ -17,7 +18,7 @@ def account_path(account) -> str:
     return f"/accounts/{account.url_id}"
 
 
-class UserOutput(serializers.Serializer):
+class UserOutput(Representation):
     id = serializers.IntegerField()
     login = serializers.CharField()
     email = serializers.CharField()
@@ -39,7 +40,7 @@ class SessionInput(InputSerializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
-class AccountOutput(serializers.Serializer):
+class AccountOutput(Representation):
     id = serializers.IntegerField()
     name = serializers.CharField()
     tax_id = serializers.CharField()

@@ -4,6 +4,7 @@ from facturagem.api.serializers import (
     CountryCodeField,
     InputSerializer,
     LinksField,
+    Representation,
     percent_field,
 )
 
@@ -23,14 +24,14 @@ class ClientLinks:
         ]
 
 
-class ClientSummary(ClientLinks, serializers.Serializer):
+class ClientSummary(ClientLinks, Representation):
     id = serializers.IntegerField()
     name = serializers.CharField()
     tax_id = serializers.CharField()
     links = LinksField()
 
 
-class ClientOutput(ClientLinks, serializers.Serializer):
+class ClientOutput(ClientLinks, Representation):
     id = serializers.IntegerField()
     name = serializers.CharField()
     tax_id = serializers.CharField()

@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
-from facturagem.api.serializers import LinksField
+from facturagem.api.serializers import LinksField, Representation
 
 
-class CountryOutput(serializers.Serializer):
+class CountryOutput(Representation):
     code = serializers.CharField()
     alpha3 = serializers.CharField()
     name = serializers.CharField()

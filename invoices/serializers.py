@@ -3,7 +3,13 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.serializers import validate_iva_rate
-from facturagem.api.serializers import InputSerializer, LinksField, money_field, percent_field
+from facturagem.api.serializers import (
+    InputSerializer,
+    LinksField,
+    Representation,
+    money_field,
+    percent_field,
+)
 from invoices.models import Payment
 
 MAX_LINES = 500
@@ -17,7 +23,7 @@ def invoice_path(account, invoice) -> str:
 # -- representations ----------------------------------------------------------------------
 
 
-class LineOutput(serializers.Serializer):
+class LineOutput(Representation):
     description = serializers.CharField()
     quantity = serializers.DecimalField(max_digits=15, decimal_places=3)
     unit_price = serializers.DecimalField(max_digits=16, decimal_places=4)
@@ -27,7 +33,7 @@ class LineOutput(serializers.Serializer):
     total = money_field()
 
 
-class TaxOutput(serializers.Serializer):
+class TaxOutput(Representation):
     iva_percent = percent_field()
     base = money_field()
     iva = money_field()
@@ -35,7 +41,7 @@ class TaxOutput(serializers.Serializer):
     surcharge = money_field()
 
 
-class PaymentOutput(serializers.Serializer):
+class PaymentOutput(Representation):
     id = serializers.IntegerField()
     amount = money_field()
     date = serializers.DateField()
@@ -73,7 +79,7 @@ class InvoiceLinks:
         ]
 
 
-class InvoiceSummary(InvoiceLinks, serializers.Serializer):
+class InvoiceSummary(InvoiceLinks, Representation):
     id = serializers.IntegerField()
     number = serializers.CharField()
     issue_date = serializers.DateField()
@@ -83,7 +89,7 @@ class InvoiceSummary(InvoiceLinks, serializers.Serializer):
     links = LinksField()
 
 
-class InvoiceOutput(InvoiceLinks, serializers.Serializer):
+class InvoiceOutput(InvoiceLinks, Representation):
     id = serializers.IntegerField()
     number = serializers.CharField()
     issue_date = serializers.DateField()

@@ -115,12 +115,13 @@ def _compute(invoice: Invoice, lines: list[InvoiceLine]) -> None:
         raise ValidationError(errors)
 
 
-def _save(invoice: Invoice, lines: list[InvoiceLine] | None) -> None:
+def _save(invoice: Invoice, lines: list[InvoiceLine] | None, *, replace: bool = True) -> None:
     try:
         with transaction.atomic():
             invoice.save()
             if lines is not None:
-                invoice.lines.all().delete()
+                if replace:
+                    invoice.lines.all().delete()
                 InvoiceLine.objects.bulk_create(lines)
     except IntegrityError as error:
         # The constraint is the last line of defence behind the account lock.
@@ -159,11 +160,14 @@ def invoice_create(
         if data.get(name) is not None and name != "number":
             setattr(invoice, name, data[name])
     invoice.year = invoice.issue_date.year
-    invoice.number = data.get("number") or invoice_next_number(account=account, year=invoice.year)
-    _check_number(invoice)
+    if data.get("number"):
+        invoice.number = data["number"]
+        _check_number(invoice)
+    else:
+        invoice.number = invoice_next_number(account=account, year=invoice.year)
     line_models = _build_lines(invoice, lines)
     _compute(invoice, line_models)
-    _save(invoice, line_models)
+    _save(invoice, line_models, replace=False)
     invoice.payment_list = []
     return invoice
 

@@ -67,9 +67,14 @@ class InvoiceListView(InvoiceView):
                 raise UnprocessableEntity({name: [NOT_A_SCALAR]})
             if value is not None:
                 values[name] = str(value)
+        if not values:  # the common case: no form to validate
+            return self.page(self.base_queryset(), serializers.InvoiceSummary)
         filterset = InvoiceFilter(data=values, queryset=self.base_queryset())
         if not filterset.is_valid():
-            raise UnprocessableEntity(flatten_errors(filterset.errors.get_json_data()))
+            # Messages only: get_json_data() would add {message, code} dicts to the names.
+            errors = {name: [e["message"] for e in messages]
+                      for name, messages in filterset.errors.get_json_data().items()}
+            raise UnprocessableEntity(flatten_errors(errors))
         return self.page(filterset.qs, serializers.InvoiceSummary)
 
     def post(self, request, account_id, format=None):
@@ -85,7 +90,8 @@ class InvoiceListView(InvoiceView):
         )
         if data.get("paid"):
             services.invoice_mark_paid(invoice=invoice, paid=True)
-        return self.created(selectors.invoice_get(account=invoice.account, invoice_id=invoice.pk))
+            invoice = selectors.invoice_get(account=invoice.account, invoice_id=invoice.pk)
+        return self.created(invoice)
 
 
 class ClientInvoiceListView(InvoiceListView):

@@ -1,5 +1,6 @@
 """The base of every v1 resource view: parse → call → render, with the wire in one place."""
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -30,6 +31,12 @@ def resolve_id(value: str | int) -> int:
     if not match:
         raise Http404
     return int(match.group(1))
+
+
+@functools.cache
+def params_of(serializer_class: type[serializers.Serializer]) -> tuple[str, ...]:
+    """`serializer_params` of a class, once per process (building fields is not free)."""
+    return tuple(serializer_params(serializer_class()))
 
 
 def serializer_params(serializer: serializers.BaseSerializer, prefix: str = "") -> list[str]:
@@ -74,7 +81,7 @@ class ApiView(APIView):
         if cached is None:
             try:
                 cached = wire_params.collect(
-                    query_string=request._request.META.get("QUERY_STRING", ""),
+                    query_string=wire_params.query_string(request._request),
                     body=request.data,
                     wrapper=self.resource_name,
                 )
@@ -108,14 +115,17 @@ class ApiView(APIView):
         (ignored, so that a GET → edit → PUT round-trip works)."""
         names: list[str] = []
         if self.input_serializer is not None:
-            names += serializer_params(self.input_serializer())
+            names += params_of(self.input_serializer)
         if self.output_serializer is not None:
-            names += serializer_params(self.output_serializer())
+            names += params_of(self.output_serializer)
         return names
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        self.check_params(request)
+        # A verb the route does not support is a 405 whatever its parameters (not a 422
+        # listing parameters for an operation that does not exist).
+        if request.method in self._allowed_methods():
+            self.check_params(request)
 
     def check_params(self, request: Request) -> None:
         params = self.get_params(request)
