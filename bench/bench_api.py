@@ -93,7 +93,8 @@ def _invoice_links(base, account_path, invoice) -> list[dict]:
         {"rel": "client", "uri": f"{base}{account_path}/clients/{invoice['client_id']}.json"},
         {"rel": "payments", "uri": f"{base}{path}/payments.json"},
         {"rel": "pdf", "uri": f"{base}{path}.pdf"},
-        {"rel": "copy", "uri": f"{base}{account_path}/invoices/new.json?invoice_id={invoice['id']}"},
+        {"rel": "copy",
+         "uri": f"{base}{account_path}/invoices/new.json?invoice_id={invoice['id']}"},
     ]
 
 
@@ -275,7 +276,8 @@ def seed(invoice_count: int):
             ]
             InvoiceLine.objects.bulk_create(lines, batch_size=2000)
     hundred = [
-        LineData(description=f"Línea {i} con una descripción algo más larga", quantity=Decimal("1.5"),
+        LineData(description=f"Línea {i} con una descripción algo más larga",
+                 quantity=Decimal("1.5"),
                  unit_price=Decimal("12.3456"), iva_percent=Decimal("21"))
         for i in range(100)
     ]
