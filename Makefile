@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-export DEBUG ?= true
 
 .PHONY: run test install lint bench clean
 
@@ -18,6 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 ## run: the service on SQLite (db.sqlite3) with the demo account, at http://127.0.0.1:8000
+run: export DEBUG ?= true
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py demo
