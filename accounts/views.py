@@ -32,7 +32,8 @@ class SessionView(ApiView):
         return self.created(session.user, api_key=session.api_key)
 
     def get(self, request, format=None):
-        return self.ok(request.user, api_key=request.auth)
+        # Through a web session (no key sent), show the key the user would use.
+        return self.ok(request.user, api_key=request.auth or services.api_key_for(request.user))
 
     def delete(self, request, format=None):
         services.session_destroy(user=request.user)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "clients",
     "invoices",
     "heroku",
+    "playground",
 ]
 
 MIDDLEWARE = [
@@ -148,7 +149,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["facturagem.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "facturagem.api.authentication.ApiKeyAuthentication",
+        "facturagem.api.authentication.AccountSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "facturagem.api.renderers.JSONRenderer",
