@@ -11,6 +11,13 @@ from django.utils.text import slugify
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
+class WebsiteField(models.URLField):
+    """A URL typed without a scheme in a form (the admin) means https, as in Django 6."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class Address(models.Model):
     """Fiscal identity and postal address, shared by accounts and clients."""
 
@@ -52,7 +59,7 @@ class Address(models.Model):
 class Account(Address):
     """A tenant: the business that issues invoices."""
 
-    website = models.URLField("web", blank=True, default="")
+    website = WebsiteField("web", blank=True, default="")
     iban = models.CharField("IBAN", max_length=34, blank=True, default="")
     currency = models.CharField("moneda", max_length=3, default="EUR", editable=False)
     default_iva_percent = models.DecimalField(

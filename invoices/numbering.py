@@ -6,7 +6,7 @@ year is incremented, keeping its zero padding. Pure functions; the service holds
 
 import re
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def first_number(year: int) -> str:

@@ -7,9 +7,17 @@ import binascii
 from rest_framework import authentication, exceptions
 
 from accounts.services import user_for_api_key
+from facturagem.api.exceptions import MISSING_API_KEY
 from facturagem.api.params import ParamsError
 
-MISSING_API_KEY = "An api_key is required: log in with POST /api/v1/session"
+__all__ = [
+    "INVALID_API_KEY",
+    "MISSING_API_KEY",
+    "AccountSessionAuthentication",
+    "ApiKeyAuthentication",
+    "api_key_from",
+]
+
 INVALID_API_KEY = "Invalid api_key"
 
 
@@ -52,3 +60,19 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request):
         # Not "Basic": browsers would pop a password dialog over the playground console.
         return 'ApiKey realm="FACTURAgem API"'
+
+
+class AccountSessionAuthentication(authentication.SessionAuthentication):
+    """The browsable API for a person logged in through the web (Heroku single sign-on):
+    the session's user, when it owns an active account. Staff users of the admin have none
+    and stay out. DRF enforces CSRF on unsafe methods for these requests only."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        account = getattr(user, "account", None)
+        if account is None or not account.is_active:
+            return None
+        return (user, None)

@@ -7,15 +7,17 @@ attribute → messages (`base` for the whole). Malformed bodies: 400 with the sa
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from facturagem.api import params as wire_params
+from facturagem.api import xml
 
 NOT_FOUND = "Not found"
+MISSING_API_KEY = "An api_key is required: log in with POST /api/v1/session"
 BODY_TOO_LARGE = "The request body is too large"
 TOO_MANY_FIELDS = "Too many parameters"
 
@@ -82,7 +84,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
         )
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         headers = {"WWW-Authenticate": exc.auth_header} if getattr(exc, "auth_header", None) else {}
-        return _errors_response(401, str(exc.detail), headers)
+        # DRF's NotAuthenticated means no credentials at all: for this API, no api_key.
+        message = MISSING_API_KEY if isinstance(exc, exceptions.NotAuthenticated) else exc.detail
+        return _errors_response(401, str(message), headers)
     if isinstance(exc, UnprocessableEntity):
         # Strict-parameter failures carry `allowed_params`; other 422s echo the submission.
         body = exc.extra or _submitted(context)
@@ -97,7 +101,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
         return Response({"errors": {"base": [str(exc.detail)]}}, status=400)
     if isinstance(exc, RequestDataTooBig):
         return Response({"errors": {"base": [BODY_TOO_LARGE]}}, status=413)
-    if isinstance(exc, TooManyFieldsSent):
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         return Response({"errors": {"base": [TOO_MANY_FIELDS]}}, status=400)
     if isinstance(exc, exceptions.APIException):
         headers = {}
@@ -107,3 +111,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
             {"errors": [str(exc.detail)]}, status=exc.status_code, headers=headers
         )
     return None
+
+
+def early_error_response(request, code: int, message: str) -> HttpResponse:
+    """The contract's error body for a request refused before any view ran (by middleware):
+    Rails XML when the URL ends in `.xml`, JSON otherwise."""
+    if request.path.endswith(".xml"):
+        body = xml.to_xml("errors", [message])
+        return HttpResponse(body, status=code, content_type="application/xml; charset=utf-8")
+    return JsonResponse({"errors": {"base": [message]}}, status=code)

@@ -1,6 +1,7 @@
 """Page-based pagination (CONTRACT §5): `page` from 1, `per_page` 25 by default and 100 at
 most; `X-Total-Count` and an RFC 8288 `Link` header for modern clients."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
 NOT_A_POSITIVE_INTEGER = "must be a positive integer"
 PAGINATION_PARAMS = ("page", "per_page")
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,8 @@ def _positive_int(params: dict[str, Any], name: str, default: int) -> int | None
     if value is None or value == "":
         return default
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 9 or int(text) < 1:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not _DIGITS.fullmatch(text) or int(text) < 1:
         return None
     return int(text)
 

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from django.http import QueryDict
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
+from django.http import HttpRequest, QueryDict
 
 # Every operation accepts these (CONTRACT §4).
 ALWAYS_ALLOWED = ("api_key", "strict", "format", "_method")
@@ -78,7 +80,7 @@ def _indexed_hashes_to_lists(value: Any, depth: int = 0) -> Any:
         raise ParamsError(MALFORMED_PARAMS.format(name="(nesting)"))
     if isinstance(value, dict):
         converted = {k: _indexed_hashes_to_lists(v, depth + 1) for k, v in value.items()}
-        if converted and all(isinstance(k, str) and k.isdigit() for k in converted):
+        if converted and all(isinstance(k, str) and k.isascii() and k.isdigit() for k in converted):
             return [converted[k] for k in sorted(converted, key=int)]
         return converted
     if isinstance(value, list):
@@ -93,9 +95,29 @@ def from_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     return params
 
 
+def query_string(request: HttpRequest) -> str:
+    """The request's raw query string (the order of its pairs matters to the bracket syntax).
+
+    WSGI hands it over as latin-1 (PEP 3333): `?name=José` sent unescaped, as curl does,
+    would read `JosÃ©`. Back to bytes, then UTF-8, as Django does for `request.GET`."""
+    raw = request.META.get("QUERY_STRING", "")
+    try:
+        return raw.encode("iso-8859-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # not from WSGI: already text
+        return raw
+
+
 def collect(*, query_string: str, body: Any, wrapper: str | None) -> dict[str, Any]:
     """Query string and body merged (the body wins), brackets expanded, wrapper unwrapped."""
-    params = from_pairs(parse_qsl(query_string, keep_blank_values=True))
+    try:
+        pairs = parse_qsl(
+            query_string,
+            keep_blank_values=True,
+            max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+        )
+    except ValueError as error:  # the same limit Django puts on request.GET
+        raise TooManyFieldsSent(str(error)) from error
+    params = from_pairs(pairs)
     if isinstance(getattr(body, "pairs", None), list):
         body_params = from_pairs(body.pairs)
     elif isinstance(body, QueryDict):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import QueryDict
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -12,6 +13,7 @@ from rest_framework.exceptions import ParseError
 from facturagem.api import xml
 
 MALFORMED_JSON = "Malformed JSON: {error}"
+BODY_TOO_LARGE = "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."
 
 
 class JSONParser(parsers.JSONParser):
@@ -30,12 +32,24 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number")
 
 
+def _read_limited(stream) -> bytes:
+    """DRF hands JSON and form parsers `request.body` (which enforces Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE) but other parsers the raw stream: the same limit here."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None:
+        return stream.read()
+    body = stream.read(limit + 1)
+    if len(body) > limit:
+        raise RequestDataTooBig(BODY_TOO_LARGE)
+    return body
+
+
 class RailsXMLParser(parsers.BaseParser):
     media_type = "application/xml"
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            _root, value = xml.from_xml(stream.read())
+            _root, value = xml.from_xml(_read_limited(stream))
         except xml.XMLParseError as error:
             raise ParseError(str(error)) from error
         # The root element names the resource (<client>…</client>): its content is the
@@ -60,7 +74,7 @@ class FormParser(parsers.BaseParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            body = stream.read().decode(encoding)
+            body = _read_limited(stream).decode(encoding)
             pairs = parse_qsl(
                 body,
                 keep_blank_values=True,

@@ -2,9 +2,11 @@
 
 import datetime
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from rest_framework import renderers
 
 from facturagem.api import xml
@@ -22,11 +24,36 @@ class WireJSONEncoder(json.JSONEncoder):
             return o.isoformat()
         if isinstance(o, set | frozenset | tuple):
             return list(o)
+        if isinstance(o, UploadedFile):
+            # A 422 echoes the parameters, and a multipart form may have sent a file.
+            return o.name
         return super().default(o)
+
+
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_surrogates(item) for item in value]
+    return value
 
 
 class JSONRenderer(renderers.JSONRenderer):
     encoder_class = WireJSONEncoder
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            # A JSON body may carry a lone surrogate ("\ud800"); a 422 echoes it back, and
+            # UTF-8 cannot encode it. It is rendered as U+FFFD, as the XML renderer does.
+            data = _without_surrogates(data)
+            return super().render(data, accepted_media_type, renderer_context)
 
 
 def root_names(renderer_context: dict[str, Any] | None) -> tuple[str, str]:

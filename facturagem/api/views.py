@@ -19,7 +19,7 @@ from facturagem.api.exceptions import UnprocessableEntity
 from facturagem.api.links import Linker
 from facturagem.api.params import ParamsError
 
-_LEADING_ID = re.compile(r"\A(\d{1,18})(?:-|\Z)")
+_LEADING_ID = re.compile(r"\A([0-9]{1,18})(?:-|\Z)")
 _WRITE_METHODS = ("POST", "PUT", "PATCH")
 
 

@@ -18,8 +18,18 @@ from django.utils import timezone
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
-# Characters XML 1.0 cannot carry at all; replaced rather than producing a broken document.
-_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot carry at all (lone surrogates, which a JSON body can smuggle in
+# as "\ud800", included); replaced rather than producing a broken document.
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# XML 1.0 names, without ":" (a namespace prefix). Element names come from parameter names
+# too (a 422 echoes what was sent), and `foo bar` or `1st` must not break the document.
+_NAME_START = (
+    r"A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
+    r"\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_NOT_A_NAME_CHAR = re.compile(rf"[^{_NAME_START}\-.0-9\u00b7\u0300-\u036f\u203f\u2040]")
+_NAME_START_CHAR = re.compile(rf"[{_NAME_START}]")
 
 _IRREGULAR_SINGULARS = {
     "taxes": "tax",
@@ -35,6 +45,12 @@ class XMLParseError(ValueError):
 
 def dasherize(name: str) -> str:
     return name.replace("_", "-")
+
+
+def element_name(name: str) -> str:
+    """`tax_id` → `tax-id`; anything that is not an XML name is made into one."""
+    name = _NOT_A_NAME_CHAR.sub("-", dasherize(str(name)))
+    return name if _NAME_START_CHAR.match(name) else f"_{name}"
 
 
 def underscore(name: str) -> str:
@@ -56,7 +72,7 @@ def _text(value: str) -> str:
 
 
 def _append(parent: Element, name: str, value: Any) -> None:
-    element = SubElement(parent, dasherize(name))
+    element = SubElement(parent, element_name(name))
     _fill(element, name, value)
 
 
@@ -105,7 +121,7 @@ def _fill_errors(element: Element, errors: dict[str, list[str]]) -> None:
         for message in messages:
             error = SubElement(element, "error")
             if field != "base":
-                error.set("field", dasherize(field))
+                error.set("field", _text(dasherize(field)))
             error.text = _text(str(message))
 
 
@@ -117,9 +133,13 @@ def format_datetime(value: datetime.datetime) -> str:
 
 
 def to_xml(root: str, data: Any) -> bytes:
-    element = Element(dasherize(root))
+    element = Element(element_name(root))
     _fill(element, root, data)
-    return XML_DECLARATION + tostring(element, encoding="unicode").encode("utf-8")
+    # ElementTree writes empty elements as `<x />`; Rails' Builder as `<x/>` (the contract's
+    # `<clients type="array"/>`). Text and attributes have `>` escaped, so " />" can only be
+    # the end of an empty element.
+    text = tostring(element, encoding="unicode").replace(" />", "/>")
+    return XML_DECLARATION + text.encode("utf-8")
 
 
 MAX_DEPTH = 16
