@@ -2,6 +2,7 @@ from django.http import Http404
 from rest_framework.permissions import AllowAny
 
 from countries.models import Country
+from countries.selectors import country_get
 from countries.serializers import CountryOutput
 from facturagem.api.views import ApiView
 
@@ -23,7 +24,7 @@ class CountryListView(CountryView):
 
 class CountryDetailView(CountryView):
     def get(self, request, code, format=None):
-        country = Country.objects.filter(code=code.upper()).first()
+        country = country_get(code)
         if country is None:
             raise Http404
         return self.ok(country)

@@ -162,7 +162,7 @@ REST_FRAMEWORK = {
         "facturagem.api.parsers.RailsXMLParser",
         "facturagem.api.parsers.TextXMLParser",
         "facturagem.api.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "facturagem.api.parsers.MultiPartParser",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "facturagem.api.negotiation.SuffixContentNegotiation",
     "EXCEPTION_HANDLER": "facturagem.api.exceptions.exception_handler",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from facturagem.api.exceptions import NOT_FOUND
 
@@ -14,6 +15,9 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("playground/", include("playground.urls")),
+    path("", RedirectView.as_view(pattern_name="playground:index"), name="root"),
+    path("heroku/", include("heroku.urls")),
 ]
 
 

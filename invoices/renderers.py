@@ -1,13 +1,12 @@
 """`GET …/invoices/:id.pdf`: the invoice's own representation, rendered as a PDF."""
 
 import gettext
-import json
 from functools import lru_cache
 
 import pycountry
 from rest_framework import renderers
 
-from facturagem.api.renderers import WireJSONEncoder
+from facturagem.api.renderers import JSONRenderer
 from invoices.pdf import InvoicePdf, PdfLine, PdfParty, PdfTaxRow, render_invoice_pdf
 
 PARTY_FIELDS = ("name", "tax_id", "street1", "street2", "postal_code", "city", "province")
@@ -67,7 +66,7 @@ class InvoicePDFRenderer(renderers.BaseRenderer):
         if response is not None and response.status_code != 200:
             # An error on a .pdf URL is said in JSON, not as a broken PDF.
             response["Content-Type"] = "application/json"
-            return json.dumps(data, cls=WireJSONEncoder).encode()
+            return JSONRenderer().render(data)  # the same bytes as every other JSON error
         request = context.get("request")
         locale = request.query_params.get("locale", "es") if request is not None else "es"
         pdf = render_invoice_pdf(invoice_pdf_from(data, locale), locale=locale)

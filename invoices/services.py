@@ -180,9 +180,14 @@ def invoice_update(
     client: Client | None = None,
     lines: list[LineData] | None = None,
 ) -> Invoice:
-    """PUT: attributes not sent keep their values; `lines`, when sent, replace the lines."""
+    """PUT: attributes not sent keep their values; `lines`, when sent, replace the lines.
+
+    `paid` acts only when it differs from the invoice's state: `paid=false` sent back by a
+    GET → PUT round-trip of a partly paid invoice must not delete its payments (CONTRACT §4:
+    read-only attributes sent back are ignored)."""
     _lock_account(invoice.account)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    was_paid = invoice.paid
     if client is not None and client.pk != invoice.client_id:
         freeze_client(invoice, client)
     for name in INVOICE_FIELDS:
@@ -206,7 +211,7 @@ def invoice_update(
             {"base": [TOTAL_BELOW_PAID.format(total=invoice.total, paid=invoice.paid_amount)]}
         )
     _save(invoice, line_models if lines is not None else None)
-    if "paid" in data and data["paid"] is not None:
+    if data.get("paid") is not None and data["paid"] != was_paid:
         invoice_mark_paid(invoice=invoice, paid=data["paid"])
     return invoice
 

@@ -44,5 +44,8 @@ class MethodOverrideMiddleware:
     def _form_method(request: HttpRequest) -> str | None:
         # Only form bodies carry `_method` (Rack::MethodOverride reads the same ones).
         if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            # Keep the raw body (Django would stream a multipart one away): the view's parser
+            # then reads the fields again in their order, which request.POST forgets.
+            request.body  # noqa: B018
             return request.POST.get("_method")
         return None

@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import QueryDict
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -88,3 +90,52 @@ class FormParser(parsers.BaseParser):
         data.pairs = pairs
         data._mutable = False
         return data
+
+
+class _RecordingQueryDict(OrderedQueryDict):
+    """An OrderedQueryDict that records its pairs as they are appended."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.pairs = []
+        super().__init__(*args, **kwargs)
+
+    def appendlist(self, key, value) -> None:
+        super().appendlist(key, value)
+        self.pairs.append((key, value))
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.pairs = list(self.pairs)
+        return result
+
+    def update(self, *args, **kwargs) -> None:
+        # DRF merges the uploaded files into a copy of the fields: they are pairs too.
+        before = {key: len(values) for key, values in self.lists()}
+        super().update(*args, **kwargs)
+        for key, values in self.lists():
+            self.pairs.extend((key, value) for value in values[before.get(key, 0):])
+
+
+class _OrderedDjangoMultiPartParser(DjangoMultiPartParser):
+    def __setattr__(self, name, value) -> None:
+        # Django collects the fields in a QueryDict, which groups them by name; a recording
+        # one keeps their order, as Rack reads `lines[][description]=A … lines[][…]=B`.
+        if name == "_post" and type(value) is QueryDict:
+            value = _RecordingQueryDict(mutable=True, encoding=value.encoding)
+        super().__setattr__(name, value)
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """multipart/form-data means the same as a urlencoded form (CONTRACT §4): its fields
+    keep their order across names, for the Rails array syntax."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {})["request"]
+        meta = {**request.META, "CONTENT_TYPE": media_type}
+        encoding = parsers.get_encoding(parser_context)
+        try:
+            parser = _OrderedDjangoMultiPartParser(meta, stream, request.upload_handlers, encoding)
+            data, files = parser.parse()
+        except MultiPartParserError as error:
+            raise ParseError(f"Multipart form parse error - {error}") from error
+        return parsers.DataAndFiles(data, files)

@@ -151,7 +151,7 @@ def _to_value(element: Element, depth: int = 0) -> Any:
     if element.get("nil") == "true":
         return None
     children = list(element)
-    if element.get("type") == "array":
+    if element.get("type") == "array" or _is_untyped_array(element, children):
         return [_to_value(child, depth + 1) for child in children]
     if children:
         # A repeated element is a list, as Hash.from_xml reads it.
@@ -162,6 +162,15 @@ def _to_value(element: Element, depth: int = 0) -> Any:
     text = element.text or ""
     # An empty element without a type is nil, as in Rails.
     return text if text.strip() or element.get("type") == "string" else None
+
+
+def _is_untyped_array(element: Element, children: list[Element]) -> bool:
+    """`<lines><line>…</line></lines>` without `type="array"` (hand-written XML): a container
+    whose children are all named by its singular is read as the list it obviously is."""
+    if not children:
+        return False
+    item = element_name(singularize(underscore(element.tag)))
+    return item != element.tag and all(child.tag == item for child in children)
 
 
 def from_xml(body: bytes) -> tuple[str, Any]:

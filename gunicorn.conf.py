@@ -1,0 +1,61 @@
+"""gunicorn for production (Heroku's `web` dyno, or bin/serve-production locally).
+
+api_keys travel in query strings (`?api_key=…`) and as the HTTP Basic user name, so no log
+line may contain a query string, a referer or a Basic user: the access log uses `%(U)s`
+(the path alone), never `%(r)s` (the request line), `%(q)s`, `%(f)s` or `%(u)s`; and the
+error log masks `api_key=` values in the URIs gunicorn writes when a request fails.
+"""
+
+import logging
+import os
+import re
+
+from gunicorn import glogging
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Heroku's router gives up after 30 s; a worker that takes longer is recycled.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "25"))
+graceful_timeout = 20
+keepalive = 5
+# Heroku's router is the only way in: trust its X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# gunicorn ≥ 25 opens a control socket in ~/.gunicorn: nothing here uses it, and two
+# servers on one machine (tests, bin/serve-production) would fight over its path.
+control_socket_disable = True
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = (
+    '%({x-forwarded-for}i)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms '
+    "request_id=%({x-request-id}i)s"
+)
+
+_SECRET_PARAM = re.compile(r"((?:api_key|token|resource_token)=)[^&\s\"']*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    return _SECRET_PARAM.sub(r"\1[FILTERED]", text)
+
+
+class RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+class Logger(glogging.Logger):
+    """gunicorn's logger, with secrets masked in whatever it writes."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            log.addFilter(RedactSecrets())
+
+
+logger_class = Logger

@@ -1,0 +1,64 @@
+"""Invoice PDFs outside the API (the admin's "download PDF" action), built by the same code
+path as `GET …/invoices/:id.pdf`: the `InvoiceOutput` representation → `invoice_pdf_from`
+→ `render_invoice_pdf`. One PDF layout, whoever asks for it."""
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+
+from facturagem.api.links import Linker
+from invoices.models import Invoice, InvoiceLine, Payment
+from invoices.pdf import render_invoice_pdf
+from invoices.renderers import invoice_pdf_from
+from invoices.serializers import InvoiceOutput
+
+PDF_CONTENT_TYPE = "application/pdf"
+ZIP_CONTENT_TYPE = "application/zip"
+_UNSAFE = re.compile(r"[^0-9A-Za-z._-]")
+
+
+def with_details(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """What a representation needs, in a fixed number of queries for any number of invoices
+    (the same prefetches as `selectors.invoice_get`)."""
+    return queryset.select_related("account").prefetch_related(
+        Prefetch("lines", queryset=InvoiceLine.objects.order_by("position"), to_attr="line_list"),
+        Prefetch("payments", queryset=Payment.objects.order_by("date", "id"),
+                 to_attr="payment_list"),
+    )
+
+
+def invoice_representation(invoice: Invoice, *, request) -> dict:
+    """`InvoiceOutput` data, as the API would render it to `request` (links included).
+
+    `invoice` must come from `with_details` (it carries `line_list` and `payment_list`)."""
+    context = {"request": request, "links": Linker(request), "account": invoice.account}
+    return InvoiceOutput(invoice, context=context).data
+
+
+def invoice_pdf(invoice: Invoice, *, request, locale: str = "es") -> bytes:
+    data = invoice_representation(invoice, request=request)
+    return render_invoice_pdf(invoice_pdf_from(data, locale), locale=locale)
+
+
+def pdf_filename(invoice: Invoice) -> str:
+    """The name the API's PDF renderer gives in `Content-Disposition` (`2026/0041` →
+    `factura-2026-0041.pdf`), reduced to characters that are safe in a header and a zip."""
+    return f"factura-{_UNSAFE.sub('-', invoice.number)}.pdf"
+
+
+def invoices_zip(invoices: Iterable[Invoice], *, request, locale: str = "es") -> bytes:
+    """A zip of PDFs. Numbers repeat across accounts and years (`2026/0001`): a repeated
+    file name gets the invoice id appended."""
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for invoice in invoices:
+            name = pdf_filename(invoice)
+            if name in used:
+                name = f"{name.removesuffix('.pdf')}-{invoice.pk}.pdf"
+            used.add(name)
+            archive.writestr(name, invoice_pdf(invoice, request=request, locale=locale))
+    return buffer.getvalue()
