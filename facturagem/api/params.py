@@ -20,6 +20,7 @@ MAX_DEPTH = 16
 
 MALFORMED_PARAMS = "malformed parameters: {name}"
 UNEXPECTED_PARAM = "is not an allowed parameter"
+NULL_CHARACTER = "parameters may not contain null characters"
 BODY_NOT_AN_OBJECT = "the request body must be an object of parameters"
 
 
@@ -79,12 +80,18 @@ def _indexed_hashes_to_lists(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         raise ParamsError(MALFORMED_PARAMS.format(name="(nesting)"))
     if isinstance(value, dict):
+        if any("\x00" in str(key) for key in value):
+            raise ParamsError(NULL_CHARACTER)
         converted = {k: _indexed_hashes_to_lists(v, depth + 1) for k, v in value.items()}
         if converted and all(isinstance(k, str) and k.isascii() and k.isdigit() for k in converted):
             return [converted[k] for k in sorted(converted, key=int)]
         return converted
     if isinstance(value, list):
         return [_indexed_hashes_to_lists(item, depth + 1) for item in value]
+    if isinstance(value, str) and "\x00" in value:
+        # No field has a use for NUL, and PostgreSQL refuses it in text: say so up front
+        # rather than from a database error in whatever query the value reaches.
+        raise ParamsError(NULL_CHARACTER)
     return value
 
 
