@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.models import Account
 from clients.models import Client
 from facturagem.validators import normalize_tax_id, validate_tax_id
+from heroku.limits import check_can_add_client
 
 CLIENT_HAS_INVOICES = (
     "cannot delete a client with invoices: invoices are legal records and are kept"
@@ -29,6 +30,8 @@ def _apply(client: Client, data: dict[str, Any]) -> Client:
 
 @transaction.atomic
 def client_create(*, account: Account, data: dict[str, Any]) -> Client:
+    Account.objects.select_for_update().filter(pk=account.pk).values_list("pk").first()
+    check_can_add_client(account)
     return _apply(Client(account=account), data)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from clients.models import Client
+from heroku.limits import check_can_add_invoice
 from invoices import numbering
 from invoices.models import FROZEN_PARTY_FIELDS, ZERO, Invoice, InvoiceLine, Payment
 
@@ -147,6 +148,7 @@ def invoice_create(
     *, account: Account, client: Client, lines: list[LineData], data: dict[str, Any]
 ) -> Invoice:
     _lock_account(account)
+    check_can_add_invoice(account)
     invoice = Invoice(
         account=account,
         issue_date=data.get("issue_date") or today(),
