@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from facturagem import docs
 from facturagem.api.exceptions import NOT_FOUND
 
 api_v1 = [
@@ -18,6 +19,8 @@ urlpatterns = [
     path("playground/", include("playground.urls")),
     path("", RedirectView.as_view(pattern_name="playground:index"), name="root"),
     path("heroku/", include("heroku.urls")),
+    path("docs/", RedirectView.as_view(url="/docs/api")),
+    path("docs/<slug:name>", docs.page, name="docs"),
 ]
 
 
