@@ -40,19 +40,37 @@ class SessionInput(InputSerializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
-class AccountOutput(Representation):
+class AddressOutput(Representation):
+    """Fiscal identity and address, as accounts and clients both render them."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
     tax_id = serializers.CharField()
     email = serializers.CharField()
     phone = serializers.CharField()
-    website = serializers.CharField()
     street1 = serializers.CharField()
     street2 = serializers.CharField()
     city = serializers.CharField()
     province = serializers.CharField()
     postal_code = serializers.CharField()
     country = serializers.CharField(source="country_id")
+
+
+class AddressInput(InputSerializer):
+    name = serializers.CharField(max_length=200)
+    tax_id = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    email = serializers.EmailField(allow_blank=True, max_length=254, required=False)
+    phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    street1 = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    street2 = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    city = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    province = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    postal_code = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    country = CountryCodeField(required=False)
+
+
+class AccountOutput(AddressOutput):
+    website = serializers.CharField()
     iban = serializers.CharField()
     currency = serializers.CharField()
     default_iva_percent = percent_field()
@@ -78,19 +96,9 @@ def validate_iva_rate(value: Decimal) -> Decimal:
     return value
 
 
-class AccountInput(InputSerializer):
-    name = serializers.CharField(max_length=200)
-    tax_id = serializers.CharField(max_length=20, allow_blank=True)
-    email = serializers.EmailField(allow_blank=True, max_length=254)
-    phone = serializers.CharField(max_length=40, allow_blank=True)
-    website = serializers.URLField(max_length=200, allow_blank=True)
-    street1 = serializers.CharField(max_length=200, allow_blank=True)
-    street2 = serializers.CharField(max_length=200, allow_blank=True)
-    city = serializers.CharField(max_length=100, allow_blank=True)
-    province = serializers.CharField(max_length=100, allow_blank=True)
-    postal_code = serializers.CharField(max_length=20, allow_blank=True)
-    country = CountryCodeField()
-    iban = serializers.CharField(max_length=42, allow_blank=True)
-    default_iva_percent = percent_field(validators=[validate_iva_rate])
-    default_irpf_percent = percent_field()
-    invoice_footer = serializers.CharField(max_length=2000, allow_blank=True)
+class AccountInput(AddressInput):
+    website = serializers.URLField(max_length=200, allow_blank=True, required=False)
+    iban = serializers.CharField(max_length=42, allow_blank=True, required=False)
+    default_iva_percent = percent_field(validators=[validate_iva_rate], required=False)
+    default_irpf_percent = percent_field(required=False)
+    invoice_footer = serializers.CharField(max_length=2000, allow_blank=True, required=False)
