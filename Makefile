@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 run: export DEBUG ?= true
 run: install
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py demo --base-url http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py runserver $(PORT)
 
 ## test: the whole suite (DATABASE_URL picks the database; SQLite by default)

@@ -6,11 +6,11 @@ line may contain a query string, a referer or a Basic user: the access log uses 
 error log masks `api_key=` values in the URIs gunicorn writes when a request fails.
 """
 
-import logging
 import os
-import re
 
 from gunicorn import glogging
+
+from facturagem.log import RedactSecrets
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -32,22 +32,6 @@ access_log_format = (
     '%({x-forwarded-for}i)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms '
     "request_id=%({x-request-id}i)s"
 )
-
-_SECRET_PARAM = re.compile(r"((?:api_key|token|resource_token)=)[^&\s\"']*", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    return _SECRET_PARAM.sub(r"\1[FILTERED]", text)
-
-
-class RedactSecrets(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
-
 
 class Logger(glogging.Logger):
     """gunicorn's logger, with secrets masked in whatever it writes."""

@@ -133,8 +133,9 @@ def test_the_access_log_never_contains_query_strings_referers_or_basic_users(mon
 
 
 def test_the_gunicorn_logs_mask_api_keys_in_uris(monkeypatch):
-    redact = load_gunicorn_conf(monkeypatch)["redact"]
+    from facturagem.log import RedactSecrets, redact
 
+    assert load_gunicorn_conf(monkeypatch)["RedactSecrets"] is RedactSecrets
     assert redact(f"Error handling request /api/v1/accounts.json?api_key={SECRET}&x=1") == (
         "Error handling request /api/v1/accounts.json?api_key=[FILTERED]&x=1"
     )
