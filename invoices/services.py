@@ -190,7 +190,8 @@ def invoice_update(
     _lock_account(invoice.account)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     was_paid = invoice.paid
-    if client is not None and client.pk != invoice.client_id:
+    client_changed = client is not None and client.pk != invoice.client_id
+    if client_changed:
         freeze_client(invoice, client)
     for name in INVOICE_FIELDS:
         if name in data:
@@ -213,6 +214,10 @@ def invoice_update(
             {"base": [TOTAL_BELOW_PAID.format(total=invoice.total, paid=invoice.paid_amount)]}
         )
     _save(invoice, line_models if lines is not None else None)
+    if lines is None and line_models and client_changed:
+        # The lines stay, but a new client under (or out of) recargo de equivalencia
+        # changes their surcharge rate: keep the stored lines in step with the totals.
+        InvoiceLine.objects.bulk_update(line_models, ["surcharge_percent", "total"])
     if data.get("paid") is not None and data["paid"] != was_paid:
         invoice_mark_paid(invoice=invoice, paid=data["paid"])
     return invoice

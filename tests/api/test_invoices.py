@@ -1394,3 +1394,30 @@ def test_an_invoice_runs_the_same_few_queries_with_2_or_200_lines(
         counts.append(len(captured))
 
     assert counts[0] == counts[1]
+
+
+def test_changing_to_a_client_under_recargo_updates_the_kept_lines_too(api, alice):
+    """The lines are not sent, but their surcharge rate follows the new client: what the
+    detail shows, what the PDF prints and what the database keeps agree."""
+    from invoices.models import InvoiceLine
+
+    plain = make_client(alice.account, name="Sin Recargo SL")
+    retailer = make_client(alice.account, name="Con Recargo SL", tax_id="A58818501",
+                           equivalence_surcharge=True)
+    invoice = make_invoice(alice.account, plain, lines=[line(unit_price="100")])
+
+    response = api.send(
+        "PUT", f"/api/v1/accounts/{alice.account.pk}/invoices/{invoice.pk}.json",
+        {"client_id": retailer.pk}, key=alice.api_key,
+    )
+
+    assert response.status_code == 200
+    body = api.send(
+        "GET", f"/api/v1/accounts/{alice.account.pk}/invoices/{invoice.pk}.json",
+        key=alice.api_key,
+    ).json()
+    assert body["lines"][0]["surcharge_percent"] == "5.20"
+    assert body["surcharge"] == "5.20"
+    assert body["total"] == "126.20"
+    stored = InvoiceLine.objects.get(invoice=invoice)
+    assert str(stored.surcharge_percent) == "5.20"
