@@ -1,7 +1,5 @@
 from typing import Any
 
-from rest_framework.settings import api_settings
-
 from clients.models import Client
 from clients.views import get_client
 from facturagem.api.exceptions import UnprocessableEntity, flatten_errors
@@ -128,7 +126,13 @@ class InvoiceNewView(InvoiceView):
 
 
 class InvoiceDetailView(InvoiceView):
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, InvoicePDFRenderer]
+    def get_renderers(self):
+        # The PDF is a representation to read: a write (or OPTIONS) on `.pdf` is a 406.
+        renderers = super().get_renderers()
+        request = getattr(self, "request", None)  # None: introspected (the playground)
+        if request is None or request.method in ("GET", "HEAD"):
+            renderers.append(InvoicePDFRenderer())
+        return renderers
 
     def allowed_params(self, method: str) -> list[str]:
         names = super().allowed_params(method)
