@@ -16,6 +16,8 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # Log in for the browsable API (a Django session: AccountSessionAuthentication).
+    path("api-auth/", include("rest_framework.urls")),
     path("playground/", include("playground.urls")),
     path("", RedirectView.as_view(pattern_name="playground:index"), name="root"),
     path("heroku/", include("heroku.urls")),

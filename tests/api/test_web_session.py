@@ -49,3 +49,27 @@ def test_a_deactivated_account_loses_its_web_session_access_too(web, alice):
     alice.account.is_active = False
     alice.account.save()
     assert web.get("/api/v1/accounts.json").status_code == 401
+
+
+def test_an_integrator_logs_into_the_browsable_api_with_login_and_password(alice):
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    browser = Client()
+    login_page = browser.get("/api-auth/login/")
+    assert login_page.status_code == 200
+    response = browser.post(
+        "/api-auth/login/", {"username": "alice", "password": PASSWORD,
+                             "next": "/api/v1/accounts"},
+    )
+    assert response.status_code == 302
+    page = browser.get("/api/v1/accounts", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert alice.account.name in page.content.decode()
+
+
+def test_the_browsable_api_offers_its_login_and_the_playground(client, db):
+    page = client.get("/api/v1/countries", HTTP_ACCEPT="text/html").content.decode()
+    assert "/api-auth/login/" in page
+    assert 'id="playground-link"' in page
