@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from accounts import services
 from accounts.models import Account, User
 from accounts.serializers import INVALID_IVA_RATE
-from facturagem.admin import ConstantQueriesAdmin, TimestampsMixin, local_datetime
+from facturagem.admin import ConstantQueriesAdmin, ReadOnlyMixin, TimestampsMixin, local_datetime
 from facturagem.validators import normalize_iban, normalize_tax_id, validate_iban, validate_tax_id
 from invoices.taxes import IVA_RATES
 
@@ -62,7 +62,7 @@ class AccountAdminForm(forms.ModelForm):
         return cleaned
 
 
-class UserInline(admin.TabularInline):
+class UserInline(ReadOnlyMixin, admin.TabularInline):
     """The account's users, shown; they are edited (and added) in the user admin."""
 
     model = User
@@ -80,14 +80,6 @@ class UserInline(admin.TabularInline):
     def active(self, user: User) -> bool:
         return user.is_active
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Account)

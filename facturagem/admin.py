@@ -45,3 +45,17 @@ class TimestampsMixin:
     @admin.display(description="modificado")
     def updated(self, obj) -> str:
         return local_datetime(obj.updated_at)
+
+
+class ReadOnlyMixin:
+    """Staff look, never touch: rows that only data migrations or the services write
+    (countries, Heroku plans and resources, invoice lines and payments, a user's account)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -3,27 +3,17 @@ the only way they change."""
 
 from django.contrib import admin
 
+from facturagem.admin import ReadOnlyMixin
 from heroku.models import AddonResource, Plan
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Plan)
-class PlanAdmin(ReadOnlyAdmin):
+class PlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("slug", "name", "max_invoices_per_month", "max_clients")
 
 
 @admin.register(AddonResource)
-class AddonResourceAdmin(ReadOnlyAdmin):
+class AddonResourceAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("uuid", "account", "plan", "region", "provisioned_at", "deprovisioned_at")
     list_filter = ("plan", "deprovisioned_at")
     search_fields = ("uuid", "name", "account__name")

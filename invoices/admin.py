@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.models import Account
-from facturagem.admin import ConstantQueriesAdmin, local_datetime
+from facturagem.admin import ConstantQueriesAdmin, ReadOnlyMixin, local_datetime
 from facturagem.validators import normalize_tax_id
 from invoices import documents, services
 from invoices.models import PAID, Invoice, InvoiceLine, Payment
@@ -123,7 +123,7 @@ class InvoiceAdminForm(forms.ModelForm):
         return cleaned
 
 
-class LineInline(admin.TabularInline):
+class LineInline(ReadOnlyMixin, admin.TabularInline):
     model = InvoiceLine
     fields = ("line_number", "description", "quantity", "unit_price", "discount_percent",
               "iva_percent", "surcharge_percent", "total")
@@ -136,14 +136,6 @@ class LineInline(admin.TabularInline):
     def line_number(self, line: InvoiceLine) -> int:
         return line.position
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PaymentInline(LineInline):
