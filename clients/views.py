@@ -20,9 +20,6 @@ class ClientView(AccountScopedView):
     output_serializer = serializers.ClientOutput
     input_serializer = serializers.ClientInput
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "account": self.get_account()}
-
 
 class ClientListView(ClientView):
     paginated_methods = ("GET",)

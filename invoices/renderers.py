@@ -1,26 +1,12 @@
 """`GET …/invoices/:id.pdf`: the invoice's own representation, rendered as a PDF."""
 
-import gettext
-from functools import lru_cache
-
-import pycountry
 from rest_framework import renderers
 
+from countries.data import country_name
 from facturagem.api.renderers import JSONRenderer
 from invoices.pdf import InvoicePdf, PdfLine, PdfParty, PdfTaxRow, render_invoice_pdf
 
 PARTY_FIELDS = ("name", "tax_id", "street1", "street2", "postal_code", "city", "province")
-
-
-@lru_cache(maxsize=512)
-def country_name(code: str, locale: str) -> str:
-    country = pycountry.countries.get(alpha_2=code) if code else None
-    if country is None:
-        return code
-    if locale == "en":
-        return getattr(country, "common_name", None) or country.name
-    spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"])
-    return spanish.gettext(country.name)
 
 
 def party(data: dict, prefix: str, locale: str) -> PdfParty:

@@ -19,9 +19,6 @@ class InvoiceView(AccountScopedView):
     output_serializer = serializers.InvoiceOutput
     input_serializer = serializers.InvoiceInput
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "account": self.get_account()}
-
     def client_from(self, data: dict[str, Any]) -> Client | None:
         """The client named by `client_id`, which must be the account's own (422 otherwise:
         it is a parameter here, not a URL)."""
@@ -174,11 +171,7 @@ class PaymentView(AccountScopedView):
         )
 
     def get_serializer_context(self):
-        return {
-            **super().get_serializer_context(),
-            "account": self.get_account(),
-            "invoice": self.invoice,
-        }
+        return {**super().get_serializer_context(), "invoice": self.invoice}
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -217,3 +217,7 @@ class AccountScopedView(ApiView):
         if account is None or account.pk != account_id:
             raise Http404
         return account
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # Every representation under an account links through it.
+        return {**super().get_serializer_context(), "account": self.get_account()}
