@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "countries",
     "clients",
     "invoices",
+    "verifactu",
     "heroku",
     "playground",
 ]
@@ -211,3 +212,25 @@ if not DEBUG:
 HEROKU_ADDON_ID = os.environ.get("HEROKU_ADDON_ID", "")
 HEROKU_ADDON_PASSWORD = os.environ.get("HEROKU_ADDON_PASSWORD", "")
 HEROKU_SSO_SALT = os.environ.get("HEROKU_SSO_SALT", "")
+
+# VERI*FACTU (CONTRACT §8). AEAT_ENVIRONMENT picks the AEAT's endpoints and QR host;
+# AEAT_ENDPOINT, when set, replaces the SOAP endpoint (a proxy, or a local stand-in).
+AEAT_ENVIRONMENT = os.environ.get("AEAT_ENVIRONMENT", "test").strip().lower()
+if AEAT_ENVIRONMENT not in ("test", "production"):
+    raise ImproperlyConfigured(
+        f"AEAT_ENVIRONMENT must be 'test' or 'production', got {AEAT_ENVIRONMENT!r}"
+    )
+AEAT_ENDPOINT = os.environ.get("AEAT_ENDPOINT", "")
+# The producer of this software, named in every record's SistemaInformatico block. The
+# placeholder NIF is for development and the AEAT's test environment only.
+VERIFACTU_PRODUCER_NAME = os.environ.get("VERIFACTU_PRODUCER_NAME", "FACTURAgem")
+VERIFACTU_PRODUCER_NIF = os.environ.get("VERIFACTU_PRODUCER_NIF", "")
+if not VERIFACTU_PRODUCER_NIF:
+    if AEAT_ENVIRONMENT == "production":
+        raise ImproperlyConfigured(
+            "VERIFACTU_PRODUCER_NIF is not set: records sent to the AEAT's production "
+            "environment must name the software producer's NIF"
+        )
+    VERIFACTU_PRODUCER_NIF = "B00000000"
+VERIFACTU_SYSTEM_NAME = "FACTURAgem"
+VERIFACTU_SYSTEM_ID = "FG"
