@@ -19,6 +19,12 @@ The rules this module implements (the project's specification):
 * ``irpf`` = round(tax_base x irpf%/100), a withholding that is subtracted.
 * ``total`` = tax_base + iva + surcharge - irpf.
 * Discounts and IRPF must lie in [0, 100]; otherwise :class:`InvalidPercent`.
+* Every line has a tax treatment: ``S1`` (taxed, the default), ``S2`` (reverse charge:
+  the recipient pays the IVA), exempt ``E1``-``E6`` (arts. 20, 21, 22, 23-24, 25 LIVA,
+  other) or not subject ``N1``/``N2`` (arts. 7, 14 and others; place-of-supply rules).
+  Only ``S1`` lines carry IVA and recargo: any other line must have ``iva_percent`` 0,
+  otherwise :class:`InvalidTreatment`. Rows are grouped by (treatment, IVA rate): taxed
+  rows first by rate descending, then the others in the order above.
 
 Every returned amount or percentage is quantized to exactly two decimals.
 """
@@ -44,9 +50,11 @@ from types import MappingProxyType
 __all__ = [
     "IVA_RATES",
     "SURCHARGE_RATES",
+    "TREATMENTS",
     "Breakdown",
     "InvalidIvaRate",
     "InvalidPercent",
+    "InvalidTreatment",
     "LineInput",
     "LineResult",
     "TaxRow",
@@ -66,6 +74,19 @@ class InvalidIvaRate(ValueError):
 
 class InvalidPercent(ValueError):
     """A discount or IRPF percentage outside [0, 100]."""
+
+
+class InvalidTreatment(ValueError):
+    """An unknown tax treatment, or IVA on a line that is not taxed (S1)."""
+
+
+TAXED = "S1"
+REVERSE_CHARGE = "S2"
+EXEMPT = ("E1", "E2", "E3", "E4", "E5", "E6")
+NOT_SUBJECT = ("N1", "N2")
+# The AEAT's codes (CalificacionOperacion / OperacionExenta), in the order rows are shown.
+TREATMENTS: tuple[str, ...] = (TAXED, REVERSE_CHARGE, *EXEMPT, *NOT_SUBJECT)
+_TREATMENT_ORDER = {code: index for index, code in enumerate(TREATMENTS)}
 
 
 def _exact_context() -> Context:
@@ -164,6 +185,7 @@ class LineInput:
     unit_price: Decimal
     iva_percent: Decimal
     discount_percent: Decimal = Decimal("0")
+    treatment: str = TAXED
 
 
 @dataclass(frozen=True)
@@ -179,6 +201,7 @@ class TaxRow:
     iva: Decimal
     surcharge_percent: Decimal
     surcharge: Decimal
+    treatment: str = TAXED
 
 
 @dataclass(frozen=True)
@@ -194,14 +217,34 @@ class Breakdown:
     total: Decimal
 
 
-def _line_total(line: LineInput, index: int) -> tuple[Decimal, Decimal]:
+def _validate_treatment(line: LineInput, iva: Decimal, index: int) -> str:
+    treatment = line.treatment
+    if treatment not in _TREATMENT_ORDER:
+        raise InvalidTreatment(
+            f"lines[{index}].treatment {treatment!r} is not one of {', '.join(TREATMENTS)}"
+        )
+    if treatment != TAXED and iva != _ZERO:
+        raise InvalidTreatment(
+            f"lines[{index}] is {treatment}: only taxed (S1) lines carry IVA, "
+            f"iva_percent must be 0, got {line.iva_percent}"
+        )
+    return treatment
+
+
+def _line_total(line: LineInput, index: int) -> tuple[tuple[str, Decimal], Decimal]:
     quantity = _as_decimal(line.quantity, f"lines[{index}].quantity")
     unit_price = _as_decimal(line.unit_price, f"lines[{index}].unit_price")
     discount = _validate_percent(line.discount_percent, f"lines[{index}].discount_percent")
     iva = _validate_iva(line.iva_percent)
+    treatment = _validate_treatment(line, iva, index)
     # One rounding only, at the end: rounding the gross amount first and then
     # applying the discount could move the line by a cent.
-    return iva, _quantize(quantity * unit_price * _fraction_kept(discount))
+    return (treatment, iva), _quantize(quantity * unit_price * _fraction_kept(discount))
+
+
+def _row_order(key: tuple[str, Decimal]) -> tuple[int, Decimal]:
+    treatment, iva = key
+    return _TREATMENT_ORDER[treatment], -iva
 
 
 def compute(
@@ -216,23 +259,24 @@ def compute(
         invoice_kept = _fraction_kept(_validate_percent(discount_percent, "discount_percent"))
         irpf_rate = _validate_percent(irpf_percent, "irpf_percent")
         line_results: list[LineResult] = []
-        totals_by_rate: dict[Decimal, Decimal] = {}
+        totals_by_row: dict[tuple[str, Decimal], Decimal] = {}
         for index, line in enumerate(lines):
-            iva_rate, total = _line_total(line, index)
+            key, total = _line_total(line, index)
             surcharge_rate = surcharge_percent_for(
-                iva_rate, equivalence_surcharge=equivalence_surcharge
+                key[1], equivalence_surcharge=equivalence_surcharge and key[0] == TAXED
             )
             line_results.append(LineResult(total=total, surcharge_percent=surcharge_rate))
-            totals_by_rate[iva_rate] = totals_by_rate.get(iva_rate, _ZERO) + total
+            totals_by_row[key] = totals_by_row.get(key, _ZERO) + total
 
         rows: list[TaxRow] = []
-        for iva_rate in sorted(totals_by_rate, reverse=True):
-            # The invoice discount is applied per rate, not to the subtotal, because
+        for key in sorted(totals_by_row, key=_row_order):
+            treatment, iva_rate = key
+            # The invoice discount is applied per row, not to the subtotal, because
             # each rate's base is what gets declared; the discount amount is then
             # derived so that subtotal - discount == tax_base holds to the cent.
-            base = _quantize(totals_by_rate[iva_rate] * invoice_kept)
+            base = _quantize(totals_by_row[key] * invoice_kept)
             surcharge_rate = surcharge_percent_for(
-                iva_rate, equivalence_surcharge=equivalence_surcharge
+                iva_rate, equivalence_surcharge=equivalence_surcharge and treatment == TAXED
             )
             rows.append(
                 TaxRow(
@@ -241,6 +285,7 @@ def compute(
                     iva=_percent_of(base, iva_rate),
                     surcharge_percent=surcharge_rate,
                     surcharge=_percent_of(base, surcharge_rate),
+                    treatment=treatment,
                 )
             )
 

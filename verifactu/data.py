@@ -14,11 +14,17 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-# CalificacionOperacion (subject) and OperacionExenta (exempt) codes a line may carry.
-SUBJECT = ("S1", "S2")  # S1 taxed; S2 reverse charge (inversión del sujeto pasivo)
-NOT_SUBJECT = ("N1", "N2")  # N1 arts. 7, 14 and others; N2 place-of-supply rules
-EXEMPT = ("E1", "E2", "E3", "E4", "E5", "E6")  # arts. 20, 21, 22, 23-24, 25 LIVA, other
-TREATMENTS = (*SUBJECT, *EXEMPT, *NOT_SUBJECT)
+# CalificacionOperacion (subject) and OperacionExenta (exempt) codes a line may carry: the
+# tax engine's treatments (tax law, not VERI*FACTU's invention), named here as the AEAT does.
+from invoices.taxes import EXEMPT, NOT_SUBJECT, REVERSE_CHARGE, TAXED, TREATMENTS
+
+__all__ = [
+    "CORRECTIVE_TYPES", "EXEMPT", "ID_TYPES", "INVOICE_TYPES", "NOT_SUBJECT", "SUBJECT",
+    "TREATMENTS", "Alta", "Anulacion", "BuiltRecord", "CorrectedAmounts", "InvoiceId", "Party",
+    "PreviousRecord", "Software", "TaxDetail",
+]
+
+SUBJECT = (TAXED, REVERSE_CHARGE)  # S1 taxed; S2 reverse charge (inversión del sujeto pasivo)
 
 INVOICE_TYPES = ("F1", "F2", "R1", "R2", "R3", "R4", "R5")
 CORRECTIVE_TYPES = ("R1", "R2", "R3", "R4", "R5")

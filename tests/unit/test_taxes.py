@@ -24,6 +24,7 @@ from invoices.taxes import (
     Breakdown,
     InvalidIvaRate,
     InvalidPercent,
+    InvalidTreatment,
     LineInput,
     LineResult,
     TaxRow,
@@ -600,7 +601,7 @@ def all_decimals(result: Breakdown) -> Iterator[Any]:
     for item in (*result.lines, *result.taxes, result):
         for f in dataclasses.fields(item):
             value = getattr(item, f.name)
-            if not isinstance(value, tuple):
+            if not isinstance(value, tuple | str):  # a row's treatment is a code
                 yield value
 
 
@@ -750,3 +751,49 @@ def test_matches_an_exact_rational_model(lines: list[LineInput], opts: dict[str,
     assert Fraction(result.surcharge) == surcharge
     assert Fraction(result.irpf) == irpf
     assert Fraction(result.total) == tax_base + iva + surcharge - irpf
+
+
+# -- tax treatments (reverse charge, exempt, not subject) --------------------------------------
+
+
+def test_lines_are_taxed_s1_unless_said_otherwise() -> None:
+    result = compute([LineInput(D("1"), D("100"), D("21"))])
+    assert [row.treatment for row in result.taxes] == ["S1"]
+
+
+def test_untaxed_lines_make_rows_of_their_own_without_iva_or_recargo() -> None:
+    lines = [
+        LineInput(D("1"), D("100"), D("21")),
+        LineInput(D("1"), D("50"), D("0"), treatment="E1"),
+        LineInput(D("2"), D("30"), D("0"), treatment="N2"),
+        LineInput(D("1"), D("10"), D("0"), treatment="S2"),
+        LineInput(D("1"), D("20"), D("0"), treatment="E1"),
+    ]
+    result = compute(lines, equivalence_surcharge=True, irpf_percent=D("15"))
+    rows = [(r.treatment, r.iva_percent, r.base, r.iva, r.surcharge_percent, r.surcharge)
+            for r in result.taxes]
+    assert rows == [
+        ("S1", D("21.00"), D("100.00"), D("21.00"), D("5.20"), D("5.20")),
+        ("S2", D("0.00"), D("10.00"), D("0.00"), D("0.00"), D("0.00")),
+        ("E1", D("0.00"), D("70.00"), D("0.00"), D("0.00"), D("0.00")),
+        ("N2", D("0.00"), D("60.00"), D("0.00"), D("0.00"), D("0.00")),
+    ]
+    assert [line.surcharge_percent for line in result.lines] == [
+        D("5.20"), D("0.00"), D("0.00"), D("0.00"), D("0.00")
+    ]
+    # IRPF is withheld on the whole base, whatever the IVA treatment of each part.
+    assert result.tax_base == D("240.00")
+    assert result.irpf == D("36.00")
+    assert result.total == D("240.00") + D("21.00") + D("5.20") - D("36.00")
+
+
+@pytest.mark.parametrize("treatment", ["S2", "E1", "E5", "N1", "N2"])
+def test_untaxed_lines_refuse_an_iva_rate(treatment: str) -> None:
+    with pytest.raises(InvalidTreatment, match="iva_percent must be 0"):
+        compute([LineInput(D("1"), D("100"), D("21"), treatment=treatment)])
+
+
+@pytest.mark.parametrize("treatment", ["", "S3", "E7", "n1", "exempt"])
+def test_unknown_treatments_are_refused(treatment: str) -> None:
+    with pytest.raises(InvalidTreatment, match="is not one of"):
+        compute([LineInput(D("1"), D("100"), D("0"), treatment=treatment)])
