@@ -73,6 +73,28 @@ class Account(Address):
         validators=PERCENT_VALIDATORS,
     )
     invoice_footer = models.TextField("pie de factura", blank=True, default="", max_length=2000)
+    # VERI*FACTU (CONTRACT §8): on for every new account; off only for taxpayers outside
+    # the system (SII filers, the Basque Country and Navarre, issuers outside Spain).
+    verifactu = models.BooleanField(
+        "VERI*FACTU",
+        default=True,
+        help_text="Issued invoices are unalterable and each issue, correction and void "
+        "appends a chained record sent to the AEAT.",
+    )
+    corrective_series = models.CharField(
+        "serie rectificativa",
+        max_length=10,
+        default="R",
+        help_text="Corrective invoices are numbered in a series of their own "
+        "(RD 1619/2012 art. 6.1.a).",
+    )
+    simplified_invoice_limit = models.DecimalField(
+        "límite de factura simplificada",
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("400.00"),
+        help_text="400 € in general; 3,000 € for the activities of RD 1619/2012 art. 4.1.b.",
+    )
     is_active = models.BooleanField(
         "activa",
         default=True,

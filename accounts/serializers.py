@@ -7,9 +7,17 @@ from facturagem.api.serializers import (
     InputSerializer,
     LinksField,
     Representation,
+    money_field,
     percent_field,
 )
+from invoices import numbering
 from invoices.taxes import IVA_RATES
+
+# RD 1619/2012 art. 4.1: 400 € in general, 3,000 € for the activities of its letter b.
+SIMPLIFIED_LIMITS = (Decimal("400.00"), Decimal("3000.00"))
+NOT_A_SIMPLIFIED_LIMIT = (
+    "is not a legal limit (400.00, or 3000.00 for the activities of RD 1619/2012 art. 4.1.b)"
+)
 
 INVALID_IVA_RATE = "is not a Spanish IVA rate (21, 10, 4, 0, or 7.5, 5, 2 of 2021–2024)"
 
@@ -76,6 +84,9 @@ class AccountOutput(AddressOutput):
     default_iva_percent = percent_field()
     default_irpf_percent = percent_field()
     invoice_footer = serializers.CharField()
+    verifactu = serializers.BooleanField()
+    corrective_series = serializers.CharField()
+    simplified_invoice_limit = money_field()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     links = LinksField()
@@ -87,6 +98,7 @@ class AccountOutput(AddressOutput):
             links.link("clients", f"{path}/clients"),
             links.link("invoices", f"{path}/invoices"),
             links.link("new_invoice", f"{path}/invoices/new"),
+            links.link("verifactu_records", f"{path}/verifactu/records"),
         ]
 
 
@@ -102,3 +114,14 @@ class AccountInput(AddressInput):
     default_iva_percent = percent_field(validators=[validate_iva_rate], required=False)
     default_irpf_percent = percent_field(required=False)
     invoice_footer = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    verifactu = serializers.BooleanField(required=False)
+    corrective_series = serializers.CharField(
+        max_length=numbering.SERIES_MAX_LENGTH, required=False,
+        validators=[numbering.validate_series],
+    )
+    simplified_invoice_limit = money_field(max_digits=7, required=False)
+
+    def validate_simplified_invoice_limit(self, value: Decimal) -> Decimal:
+        if value not in SIMPLIFIED_LIMITS:
+            raise serializers.ValidationError(NOT_A_SIMPLIFIED_LIMIT)
+        return value

@@ -7,6 +7,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
+from stdnum.es import nif as es_nif
 
 from accounts import api_keys
 from accounts.models import Account, User
@@ -20,6 +22,11 @@ from facturagem.validators import (
 INVALID_CREDENTIALS = "Invalid login or password"
 NO_USABLE_PASSWORD = "This user has no password: set one before using the API"  # noqa: S105
 INACTIVE_ACCOUNT = "This account is not active"
+VERIFACTU_NEEDS_NIF = "can't be switched on without a valid Spanish NIF as tax_id"
+VERIFACTU_KEEPS_NIF = "must be a valid Spanish NIF while VERI*FACTU is on"
+VERIFACTU_OFF_WITH_RECORDS = (
+    "can't be switched off: the account has generated VERI*FACTU records this calendar year"
+)
 
 
 class AuthenticationFailed(Exception):
@@ -86,11 +93,40 @@ def account_create(
     return user
 
 
+def _check_verifactu_switch(account: Account, data: dict[str, Any]) -> None:
+    """CONTRACT §8: on needs a valid Spanish NIF; off only while no record was generated
+    this calendar year. While on, the NIF stays a valid Spanish one."""
+    switching_off = data.get("verifactu") is False and account.verifactu
+    on = data.get("verifactu", account.verifactu)
+    if switching_off:
+        year_start = timezone.localtime().replace(
+            month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+        # `records`: the chain the verifactu app keeps for the account (its related name).
+        if account.records.filter(created_at__gte=year_start).exists():
+            raise ValidationError({"verifactu": [VERIFACTU_OFF_WITH_RECORDS]})
+    tax_id = data.get("tax_id", account.tax_id)
+    if on and (data.get("verifactu") or "tax_id" in data) and not _is_spanish_nif(tax_id):
+        if data.get("verifactu") and not account.verifactu:
+            raise ValidationError({"verifactu": [VERIFACTU_NEEDS_NIF]})
+        if "tax_id" in data:
+            raise ValidationError({"tax_id": [VERIFACTU_KEEPS_NIF]})
+
+
+def _is_spanish_nif(tax_id: str) -> bool:
+    tax_id = normalize_tax_id(tax_id)
+    tax_id = tax_id[2:] if len(tax_id) == 11 and tax_id.startswith("ES") else tax_id
+    return bool(tax_id) and es_nif.is_valid(tax_id)
+
+
 @transaction.atomic
 def account_update(*, account: Account, data: dict[str, Any]) -> Account:
     country = data.get("country", account.country_id)
     merged = {"tax_id": account.tax_id, "iban": account.iban, **data}
     data = {**data, **_clean_fiscal_fields(merged, country=country)}
+    # The switch and the NIF are read under the account lock that issuing takes.
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    _check_verifactu_switch(locked, data)
     for name, value in data.items():
         setattr(account, "country_id" if name == "country" else name, value)
     account.full_clean()

@@ -34,6 +34,10 @@ READ_ONLY_HELP = (
     "su consola, /playground/), que recalcula los importes con el motor de impuestos. "
     "Para cobrar lo pendiente use la acción «Marcar como pagadas» de la lista."
 )
+KEPT_ON_DELETE = (
+    "{count} factura(s) emitida(s) no se han borrado: se rectifican o se anulan, "
+    "no se borran (VERI*FACTU)."
+)
 MAX_PDFS_PER_DOWNLOAD = 200
 TOO_MANY_PDFS = "Seleccione como mucho {max} facturas para descargar sus PDF."
 
@@ -152,12 +156,12 @@ class PaymentInline(LineInline):
 @admin.register(Invoice)
 class InvoiceAdmin(ConstantQueriesAdmin):
     form = InvoiceAdminForm
-    list_display = ("number", "issue_date", "client_column", "issuer_column", "total",
-                    "paid_amount", "is_paid")
-    changelist_only = ("id", "number", "issue_date", "client_name", "client_tax_id",
-                       "account_name", "total", "paid_amount")
+    list_display = ("number", "status", "invoice_type", "issue_date", "client_column",
+                    "issuer_column", "total", "paid_amount", "is_paid")
+    changelist_only = ("id", "number", "status", "invoice_type", "issue_date", "client_name",
+                       "client_tax_id", "account_name", "total", "paid_amount")
     list_select_related = False  # no relation is shown: the parties' names are frozen columns
-    list_filter = (PaidListFilter, "year", AccountListFilter)
+    list_filter = ("status", "invoice_type", PaidListFilter, "year", AccountListFilter)
     search_fields = ("number", "client_name", "client_tax_id")
     search_help_text = "Número de factura, nombre o NIF del cliente."
     date_hierarchy = "issue_date"
@@ -166,10 +170,17 @@ class InvoiceAdmin(ConstantQueriesAdmin):
     inlines = [LineInline, PaymentInline]
     readonly_fields = ("account_link", "client_link", "year", "pdf_link", "issuer", "recipient",
                        "equivalence_surcharge", *TOTAL_FIELDS, "outstanding", "is_paid",
-                       "currency_code", "created", "updated")
+                       "currency_code", "created", "updated", "status", "invoice_type",
+                       "series", "corrects_link", "correction_method", "correction_reason",
+                       "void_reason", "records_link")
     fieldsets = (
-        (None, {"fields": ("number", "year", "issue_date", "operation_date", "due_date",
-                           "account_link", "client_link", "pdf_link")}),
+        (None, {"fields": ("number", "series", "status", "invoice_type", "year", "issue_date",
+                           "operation_date", "due_date", "account_link", "client_link",
+                           "pdf_link")}),
+        ("Rectificación y anulación", {
+            "fields": ("corrects_link", "correction_method", "correction_reason",
+                       "void_reason", "records_link"),
+        }),
         ("Datos fiscales tal como se emitió", {
             "description": "Copiados de la cuenta y del cliente al emitir la factura: los "
                            "cambios posteriores de esas fichas no la reescriben.",
@@ -211,8 +222,25 @@ class InvoiceAdmin(ConstantQueriesAdmin):
 
     @admin.display(description="cliente")
     def client_link(self, invoice: Invoice) -> str:
+        if invoice.client_id is None:
+            return "-"
         url = reverse("admin:clients_client_change", args=[invoice.client_id])
         return format_html('<a href="{}">{}</a>', url, invoice.client)
+
+    @admin.display(description="rectifica a")
+    def corrects_link(self, invoice: Invoice) -> str:
+        if invoice.corrects_id is None:
+            return "-"
+        url = reverse("admin:invoices_invoice_change", args=[invoice.corrects_id])
+        return format_html('<a href="{}">{}</a>', url, invoice.corrects)
+
+    @admin.display(description="registros VERI*FACTU")
+    def records_link(self, invoice: Invoice) -> str:
+        if not invoice.frozen:
+            return "-"
+        url = reverse("admin:verifactu_record_changelist")
+        return format_html('<a href="{}?invoice__id__exact={}">Ver registros</a>', url,
+                           invoice.pk)
 
     @admin.display(description="emisor")
     def issuer(self, invoice: Invoice) -> str:
@@ -247,6 +275,21 @@ class InvoiceAdmin(ConstantQueriesAdmin):
         # An invoice is its lines: it is created through the API, which computes it.
         return False
 
+    @staticmethod
+    def is_final(invoice: Invoice | None) -> bool:
+        """Issued under VERI*FACTU (or voided): nothing printed on it may change any more."""
+        return invoice is not None and invoice.status != Invoice.Status.DRAFT and (
+            invoice.frozen or invoice.status == Invoice.Status.VOIDED
+            or invoice.account.verifactu
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, *EDITABLE_FIELDS) if self.is_final(obj) else fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not self.is_final(obj) and super().has_delete_permission(request, obj)
+
     # -- search: a tax id as typed (`b-87.654.323`) finds the stored `B87654323` ----------
 
     def get_search_results(self, request, queryset, search_term):
@@ -266,8 +309,14 @@ class InvoiceAdmin(ConstantQueriesAdmin):
         services.invoice_delete(invoice=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        for invoice in queryset:
-            services.invoice_delete(invoice=invoice)
+        kept = 0
+        for invoice in queryset.select_related("account"):
+            try:
+                services.invoice_delete(invoice=invoice)
+            except ValidationError:
+                kept += 1
+        if kept:
+            self.message_user(request, KEPT_ON_DELETE.format(count=kept), messages.WARNING)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -275,7 +324,7 @@ class InvoiceAdmin(ConstantQueriesAdmin):
     def mark_paid(self, request, queryset) -> None:
         marked = skipped = 0
         for invoice in queryset:
-            if invoice.outstanding > 0:
+            if invoice.outstanding > 0 and invoice.status == Invoice.Status.ISSUED:
                 services.invoice_mark_paid(invoice=invoice, paid=True)
                 marked += 1
             else:

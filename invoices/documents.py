@@ -7,12 +7,13 @@ import re
 import zipfile
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from facturagem.api.links import Linker
-from invoices.models import Invoice, InvoiceLine, Payment
+from invoices.models import Invoice
 from invoices.pdf import render_invoice_pdf
 from invoices.renderers import invoice_pdf_from
+from invoices.selectors import with_representation
 from invoices.serializers import InvoiceOutput
 
 PDF_CONTENT_TYPE = "application/pdf"
@@ -23,11 +24,7 @@ _UNSAFE = re.compile(r"[^0-9A-Za-z._-]")
 def with_details(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
     """What a representation needs, in a fixed number of queries for any number of invoices
     (the same prefetches as `selectors.invoice_get`)."""
-    return queryset.select_related("account").prefetch_related(
-        Prefetch("lines", queryset=InvoiceLine.objects.order_by("position"), to_attr="line_list"),
-        Prefetch("payments", queryset=Payment.objects.order_by("date", "id"),
-                 to_attr="payment_list"),
-    )
+    return with_representation(queryset.select_related("account"))
 
 
 def invoice_representation(invoice: Invoice, *, request) -> dict:

@@ -30,15 +30,53 @@ FROZEN_PARTY_FIELDS = (
 )
 
 
+# What may still change on an invoice issued under VERI*FACTU: neither printed on it nor in
+# its record. The database refuses any other change (see the invoices migrations' triggers).
+MUTABLE_WHEN_ISSUED = ("paid_amount", "updated_at", "status", "void_reason", "voided_at")
+
+
 class Invoice(models.Model):
-    """A full invoice (factura completa). The fiscal data of both parties are frozen on it
-    as issued: later edits of the account or the client never rewrite it."""
+    """An invoice: full (F1), simplified (F2) or corrective (R1-R5). The fiscal data of both
+    parties are frozen on it as issued: later edits of the account or the client never
+    rewrite it. Issued under VERI*FACTU (`frozen`), its fiscal content never changes again;
+    corrections are new invoices (`corrects`), mistakes are voided."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "borrador"
+        ISSUED = "issued", "emitida"
+        VOIDED = "voided", "anulada"
+
+    class Type(models.TextChoices):
+        F1 = "F1", "factura completa"
+        F2 = "F2", "factura simplificada"
+        R1 = "R1", "rectificativa (art. 80.1, 80.2, 80.6 LIVA y error fundado en derecho)"
+        R2 = "R2", "rectificativa (art. 80.3 LIVA)"
+        R3 = "R3", "rectificativa (art. 80.4 LIVA)"
+        R4 = "R4", "rectificativa (resto)"
+        R5 = "R5", "rectificativa de factura simplificada"
+
+    class Method(models.TextChoices):
+        DIFFERENCES = "differences", "por diferencias"
+        SUBSTITUTION = "substitution", "por sustitución"
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoices")
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
-    number = models.CharField("número", max_length=40)
-    year = models.PositiveSmallIntegerField("año", editable=False)
-    issue_date = models.DateField("fecha de expedición")
+    # A simplified invoice may name no recipient.
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="invoices", null=True, blank=True
+    )
+    status = models.CharField(
+        "estado", max_length=6, choices=Status.choices, default=Status.ISSUED
+    )
+    # Issued under VERI*FACTU: the database refuses any change to its fiscal content.
+    frozen = models.BooleanField("inalterable", default=False, editable=False)
+    invoice_type = models.CharField(
+        "tipo", max_length=2, choices=Type.choices, default=Type.F1
+    )
+    series = models.CharField("serie", max_length=10, blank=True, default="")
+    # The number as printed, series included (NumSerieFactura); empty for a draft.
+    number = models.CharField("número", max_length=40, blank=True, default="")
+    year = models.PositiveSmallIntegerField("año", null=True, editable=False)
+    issue_date = models.DateField("fecha de expedición", null=True, blank=True)
     operation_date = models.DateField("fecha de operación", null=True, blank=True)
     due_date = models.DateField("vencimiento", null=True, blank=True)
 
@@ -75,7 +113,25 @@ class Invoice(models.Model):
 
     notes = models.TextField("notas", blank=True, default="")
     footer = models.TextField("pie", blank=True, default="")
+    # DescripcionOperacion of the record; empty: made from the lines' descriptions.
+    description = models.CharField(
+        "descripción de la operación", max_length=500, blank=True, default=""
+    )
     currency = models.CharField(max_length=3, default="EUR", editable=False)
+
+    # A corrective invoice (R1-R5): what it corrects, how and why (RD 1619/2012 art. 15).
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+        verbose_name="rectifica",
+    )
+    correction_method = models.CharField(
+        "método", max_length=12, choices=Method.choices, blank=True, default=""
+    )
+    correction_reason = models.TextField("motivo", blank=True, default="")
+    # A void (anulación): an invoice issued by mistake; its number stays consumed.
+    void_reason = models.TextField("motivo de anulación", blank=True, default="")
+    voided_at = models.DateTimeField("anulada el", null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -85,23 +141,52 @@ class Invoice(models.Model):
         ordering = ["-issue_date", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "year", "number"], name="invoice_number_unique_per_year"
+                fields=["account", "year", "number"],
+                condition=~Q(number=""),
+                name="invoice_number_unique_per_year",
             ),
             models.CheckConstraint(
                 condition=Q(paid_amount__gte=0), name="invoice_paid_amount_not_negative"
+            ),
+            # Anything but a draft has a number, a date and a year.
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | (~Q(number="") & Q(issue_date__isnull=False) & Q(year__isnull=False)),
+                name="invoice_issued_has_number_and_date",
+            ),
+            # A full or corrective invoice names its recipient; only a simplified one may not.
+            models.CheckConstraint(
+                condition=Q(client__isnull=False) | Q(invoice_type__in=["F2", "R5"]),
+                name="invoice_recipient_unless_simplified",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True, invoice_type__in=["F1", "F2"])
+                | Q(corrects__isnull=False, invoice_type__in=["R1", "R2", "R3", "R4", "R5"]),
+                name="invoice_corrective_names_what_it_corrects",
             ),
         ]
         indexes = [
             models.Index(fields=["account", "-issue_date", "-id"]),
             models.Index(fields=["account", "client", "-issue_date"]),
+            # The latest number of a series and year, in one index probe (numbering).
+            models.Index(fields=["account", "series", "year", "-id"],
+                         name="invoice_series_numbering"),
         ]
 
     def __str__(self) -> str:
-        return self.number
+        return self.number or f"borrador {self.pk}"
+
+    @property
+    def is_corrective(self) -> bool:
+        return self.corrects_id is not None
+
+    @property
+    def is_simplified(self) -> bool:
+        return self.invoice_type in ("F2", "R5")
 
     @property
     def url_id(self) -> str:
-        slug = slugify(self.number.replace("/", "-"))
+        slug = slugify(self.number.replace("/", "-")) if self.number else "borrador"
         return f"{self.pk}-{slug}" if slug else str(self.pk)
 
     @property
@@ -119,6 +204,7 @@ class Invoice(models.Model):
                 unit_price=line.unit_price,
                 iva_percent=line.iva_percent,
                 discount_percent=line.discount_percent,
+                treatment=line.treatment,
             )
             for line in lines
         ]
@@ -143,6 +229,11 @@ class InvoiceLine(models.Model):
     unit_price = models.DecimalField("precio unitario", max_digits=16, decimal_places=4)
     discount_percent = _percent("descuento", validators=PERCENT_VALIDATORS)
     iva_percent = _percent("IVA")
+    # S1 taxed; S2 reverse charge; E1-E6 exempt; N1, N2 not subject (invoices.taxes).
+    treatment = models.CharField(
+        "tratamiento", max_length=2, default=taxes.TAXED,
+        choices=[(code, code) for code in taxes.TREATMENTS],
+    )
     surcharge_percent = _percent("recargo", editable=False)
     total = _money("importe", editable=False)
 

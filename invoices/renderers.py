@@ -25,9 +25,11 @@ def invoice_pdf_from(data: dict, locale: str) -> InvoicePdf:
         operation_date=data["operation_date"],
         due_date=data["due_date"],
         issuer=party(data, "account", locale),
-        client=party(data, "client", locale),
-        lines=[PdfLine(**line) for line in data["lines"]],
-        taxes=[PdfTaxRow(**row) for row in data["taxes"]],
+        client=party(data, "client", locale),  # (a simplified invoice may have none)
+        lines=[PdfLine(**{k: v for k, v in line.items() if k != "treatment"})
+               for line in data["lines"]],
+        taxes=[PdfTaxRow(**{k: v for k, v in row.items() if k != "treatment"})
+               for row in data["taxes"]],
         **{
             name: data[name]
             for name in (

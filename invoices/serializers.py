@@ -10,7 +10,9 @@ from facturagem.api.serializers import (
     money_field,
     percent_field,
 )
-from invoices.models import Payment
+from invoices import numbering, taxes
+from invoices.models import Invoice, Payment
+from verifactu import services as records
 
 MAX_LINES = 500
 ID_REQUIRED = "This field is required."
@@ -29,16 +31,39 @@ class LineOutput(Representation):
     unit_price = serializers.DecimalField(max_digits=16, decimal_places=4)
     discount_percent = percent_field()
     iva_percent = percent_field()
+    treatment = serializers.CharField()
     surcharge_percent = percent_field()
     total = money_field()
 
 
 class TaxOutput(Representation):
+    treatment = serializers.CharField()
     iva_percent = percent_field()
     base = money_field()
     iva = money_field()
     surcharge_percent = percent_field()
     surcharge = money_field()
+
+
+class CorrectedOutput(Representation):
+    """What a corrective invoice corrects: enough to name it (RD 1619/2012 art. 15.4)."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    issue_date = serializers.DateField()
+
+
+class VerifactuOutput(Representation):
+    """The invoice's record, as CONTRACT §8 shows it on the invoice."""
+
+    hash = serializers.CharField()
+    generated_at = serializers.CharField()
+    status = serializers.CharField()
+    qr_url = serializers.SerializerMethodField()
+    csv = serializers.CharField()
+
+    def get_qr_url(self, record) -> str:
+        return records.qr_url(record)
 
 
 class PaymentOutput(Representation):
@@ -69,14 +94,26 @@ class InvoiceLinks:
                 links.link("create", f"{account_path}/invoices"),
             ]
         path = invoice_path(account, invoice)
-        return [
-            links.link("self", path),
-            links.link("account", account_path),
-            links.link("client", f"{account_path}/clients/{invoice.client_id}"),
+        result = [links.link("self", path), links.link("account", account_path)]
+        if invoice.client_id is not None:
+            result.append(links.link("client", f"{account_path}/clients/{invoice.client_id}"))
+        result += [
             links.link("payments", f"{path}/payments"),
             links.link("pdf", path, suffix=".pdf"),
             links.link("copy", f"{account_path}/invoices/new", query={"invoice_id": invoice.pk}),
         ]
+        if invoice.status == Invoice.Status.ISSUED:
+            result += [
+                links.link("corrections", f"{path}/corrections"),
+                links.link("void", f"{path}/void"),
+            ]
+        if invoice.corrects_id is not None:
+            result.append(links.link("corrects", f"{account_path}/invoices/{invoice.corrects_id}"))
+        if invoice.frozen:
+            result.append(links.link(
+                "records", f"{account_path}/verifactu/records", query={"invoice_id": invoice.pk}
+            ))
+        return result
 
 
 class InvoiceSummary(InvoiceLinks, Representation):
@@ -86,12 +123,17 @@ class InvoiceSummary(InvoiceLinks, Representation):
     client_name = serializers.CharField()
     total = money_field()
     paid = serializers.BooleanField()
+    status = serializers.CharField()
     links = LinksField()
 
 
 class InvoiceOutput(InvoiceLinks, Representation):
     id = serializers.IntegerField()
     number = serializers.CharField()
+    series = serializers.CharField()
+    status = serializers.CharField()
+    invoice_type = serializers.CharField()
+    simplified = serializers.BooleanField(source="is_simplified")
     issue_date = serializers.DateField()
     operation_date = serializers.DateField()
     due_date = serializers.DateField()
@@ -130,14 +172,42 @@ class InvoiceOutput(InvoiceLinks, Representation):
     paid = serializers.BooleanField()
     notes = serializers.CharField()
     footer = serializers.CharField()
+    description = serializers.CharField()
     currency = serializers.CharField()
     payments = serializers.SerializerMethodField()
+    corrects = serializers.SerializerMethodField()
+    correction_type = serializers.SerializerMethodField()
+    correction_method = serializers.SerializerMethodField()
+    correction_reason = serializers.SerializerMethodField()
+    void_reason = serializers.SerializerMethodField()
+    voided_at = serializers.DateTimeField()
+    verifactu = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     links = LinksField()
 
     def get_taxes(self, invoice) -> list:
         return TaxOutput(invoice.breakdown(invoice.line_list).taxes, many=True).data
+
+    def get_corrects(self, invoice) -> dict | None:
+        original = invoice.corrects
+        return CorrectedOutput(original).data if original is not None else None
+
+    def get_correction_type(self, invoice) -> str | None:
+        return invoice.invoice_type if invoice.is_corrective else None
+
+    def get_correction_method(self, invoice) -> str | None:
+        return invoice.correction_method or None
+
+    def get_correction_reason(self, invoice) -> str | None:
+        return invoice.correction_reason if invoice.is_corrective else None
+
+    def get_void_reason(self, invoice) -> str | None:
+        return invoice.void_reason if invoice.status == Invoice.Status.VOIDED else None
+
+    def get_verifactu(self, invoice) -> dict | None:
+        alta = next(iter(getattr(invoice, "alta_records", ())), None)
+        return VerifactuOutput(alta).data if alta is not None else None
 
     def get_payments(self, invoice) -> list:
         context = {**self.context, "invoice": invoice}
@@ -154,10 +224,33 @@ class LineInput(InputSerializer):
     unit_price = serializers.DecimalField(max_digits=16, decimal_places=4)
     discount_percent = percent_field(required=False, default=Decimal("0"))
     iva_percent = percent_field(required=False, validators=[validate_iva_rate])
+    treatment = serializers.ChoiceField(choices=taxes.TREATMENTS, required=False)
 
 
-class InvoiceInput(InputSerializer):
-    number = serializers.CharField(max_length=40, allow_blank=True, required=False)
+class LinesInput(InputSerializer):
+    """An input with `lines`, which hand-written XML may send without type="array"."""
+
+    def to_internal_value(self, data):
+        # XML without type="array": <lines><line>…</line><line>…</line></lines>.
+        if isinstance(data, dict) and isinstance(data.get("lines"), dict):
+            inner = data["lines"].get("line", [])
+            data = {**data, "lines": inner if isinstance(inner, list) else [inner]}
+        return super().to_internal_value(data)
+
+
+class InvoiceInput(LinesInput):
+    number = serializers.CharField(
+        max_length=numbering.MAX_LENGTH, allow_blank=True, required=False,
+        validators=[numbering.validate_number],
+    )
+    series = serializers.CharField(
+        max_length=numbering.SERIES_MAX_LENGTH, allow_blank=True, required=False,
+        validators=[numbering.validate_series],
+    )
+    status = serializers.ChoiceField(choices=Invoice.Status.values, required=False)
+    draft = serializers.BooleanField(required=False, allow_null=True)
+    simplified = serializers.BooleanField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=500, allow_blank=True, required=False)
     issue_date = serializers.DateField(required=False, allow_null=True)
     operation_date = serializers.DateField(required=False, allow_null=True)
     due_date = serializers.DateField(required=False, allow_null=True)
@@ -169,12 +262,21 @@ class InvoiceInput(InputSerializer):
     lines = LineInput(many=True, required=False, max_length=MAX_LINES, allow_empty=True)
     paid = serializers.BooleanField(required=False, allow_null=True)
 
-    def to_internal_value(self, data):
-        # XML without type="array": <lines><line>…</line><line>…</line></lines>.
-        if isinstance(data, dict) and isinstance(data.get("lines"), dict):
-            inner = data["lines"].get("line", [])
-            data = {**data, "lines": inner if isinstance(inner, list) else [inner]}
-        return super().to_internal_value(data)
+
+
+class CorrectionInput(LinesInput):
+    reason = serializers.CharField(max_length=2000)
+    correction_type = serializers.ChoiceField(
+        choices=("R1", "R2", "R3", "R4", "R5"), required=False, allow_blank=True
+    )
+    method = serializers.ChoiceField(choices=Invoice.Method.values, required=False,
+                                     allow_blank=True)
+    lines = LineInput(many=True, required=False, max_length=MAX_LINES, allow_empty=False)
+    issue_date = serializers.DateField(required=False, allow_null=True)
+
+
+class VoidInput(InputSerializer):
+    reason = serializers.CharField(max_length=2000)
 
 
 class PaymentInput(InputSerializer):

@@ -1,9 +1,15 @@
 """Invoices and payments: the business rules, one transaction each.
 
-Numbers are assigned under a lock on the account row, so concurrent creates never get
-the same one (on SQLite the IMMEDIATE transaction mode serializes writers instead); a
-database constraint backs it. Payments lock the invoice row, so two racing payments cannot
-overpay it.
+The lifecycle (CONTRACT §8): an invoice is a `draft` (no number, no record, freely edited and
+deleted), then `issued` (numbered in its series and year, its parties' fiscal data frozen, and
+— with the account's VERI*FACTU switch on — its record appended to the account's chain and its
+fiscal content frozen for good), and maybe `voided` (issued by mistake; its number stays
+consumed). A real sale is never edited once issued: it is corrected by a corrective invoice.
+
+Everything that can be computed before the account lock is computed before it (lines, the tax
+engine, the record's content); under the lock only what must be serial happens: the plan's
+count, the number, the chain link, the inserts. On SQLite the IMMEDIATE transaction mode
+serializes writers instead; database constraints back both.
 """
 
 import datetime
@@ -19,24 +25,69 @@ from django.utils import timezone
 from accounts.models import Account
 from clients.models import Client
 from heroku.limits import check_can_add_invoice
-from invoices import numbering
+from invoices import numbering, taxes
 from invoices.models import FROZEN_PARTY_FIELDS, ZERO, Invoice, InvoiceLine, Payment
+from verifactu import services as records
+from verifactu.data import Alta
 
-NUMBER_TAKEN = "has already been taken for this year"
+NUMBER_TAKEN = "has already been taken"
+NUMBER_SEQUENCE_TOO_LONG = (
+    "the next number after {latest} would be longer than {max} characters: "
+    "give this invoice a number of its own"
+)
+DRAFT_HAS_NO_NUMBER = "is given when the invoice is issued, not to a draft"
 AMOUNT_NOT_POSITIVE = "must be greater than 0"
 AMOUNT_OVER_OUTSTANDING = "is more than what is outstanding ({outstanding})"
 AMOUNT_TOO_LARGE = "is too large"
 TOTAL_BELOW_PAID = "the invoice total ({total}) would be less than what has been paid ({paid})"
 NOTHING_OUTSTANDING = "the invoice has nothing outstanding"
 MARKED_PAID_NOTE = "Marked as paid"
+UNKNOWN_STATUS = "is not included in the list (draft, issued)"
+ISSUED_IS_FINAL = (
+    "an issued invoice can't be changed: issue a corrective invoice "
+    "(POST …/invoices/:id/corrections), or void it if it was issued by mistake "
+    "(POST …/invoices/:id/void)"
+)
+VOIDED_IS_FINAL = "a voided invoice can't be changed"
+CANT_BACK_TO_DRAFT = "an issued invoice can't become a draft again"
+VOID_THROUGH_ITS_ROUTE = "an invoice is voided with POST …/invoices/:id/void and a reason"
+DELETE_REFUSED = (
+    "an issued invoice can't be deleted: issue a corrective invoice "
+    "(POST …/invoices/:id/corrections), or void it if it was issued by mistake "
+    "(POST …/invoices/:id/void)"
+)
+DELETE_REFUSED_CORRECTED = "an invoice that has corrective invoices can't be deleted"
+NOT_ISSUED = "only an issued invoice can be {action}"
+CORRECT_A_DRAFT = "a draft is not corrected: change it, it has not been issued"
+VOID_WITH_PAYMENTS = (
+    "an invoice with payments was a real sale: issue a corrective invoice instead "
+    "(delete its payments first if they were registered by mistake)"
+)
+VOID_WITH_CORRECTIONS = (
+    "an invoice that has corrective invoices was a real sale: correct it instead"
+)
+CORRECTION_TYPE_SIMPLIFIED = "must be R5 for a simplified invoice (and only for one)"
+SIMPLIFIED_OVER_LIMIT = (
+    "a simplified invoice may total at most {limit} (RD 1619/2012 art. 4): "
+    "issue a full invoice naming the client"
+)
+SIMPLIFIED_INTRA_EU = (
+    "an intra-EU supply (E5) needs a full invoice (RD 1619/2012 art. 4.3)"
+)
+NOT_ON_A_DRAFT = "payments are registered on issued invoices"
+NOT_ON_A_VOIDED = "a voided invoice takes no payments"
+CLIENT_REQUIRED = "can't be blank"
 
 # Amount columns hold 16 integer digits.
 MAX_AMOUNT = Decimal("1e16")
 
 INVOICE_FIELDS = (
     "number", "issue_date", "operation_date", "due_date", "discount_percent",
-    "irpf_percent", "notes", "footer",
+    "irpf_percent", "notes", "footer", "series", "description",
 )
+# What an issued invoice's PUT may carry with a different value (CONTRACT §8: what is
+# neither printed on the invoice nor in its record).
+MUTABLE_WHEN_ISSUED = ("paid",)
 
 
 @dataclass(frozen=True)
@@ -46,6 +97,7 @@ class LineData:
     unit_price: Decimal
     iva_percent: Decimal
     discount_percent: Decimal = ZERO
+    treatment: str = taxes.TAXED
 
 
 def today() -> datetime.date:
@@ -59,28 +111,56 @@ def freeze_account(invoice: Invoice, account: Account) -> None:
     invoice.account_iban = account.iban
 
 
-def freeze_client(invoice: Invoice, client: Client) -> None:
+def freeze_client(invoice: Invoice, client: Client | None) -> None:
     invoice.client = client
     for name in FROZEN_PARTY_FIELDS:
         source = "country_id" if name == "country" else name
-        setattr(invoice, f"client_{name}", getattr(client, source))
-    invoice.equivalence_surcharge = client.equivalence_surcharge
+        setattr(invoice, f"client_{name}", getattr(client, source) if client else "")
+    if client is None:
+        invoice.client_country = ""
+    invoice.equivalence_surcharge = client.equivalence_surcharge if client else False
 
 
-def invoice_next_number(*, account: Account, year: int) -> str:
-    """The number the next invoice of `year` gets. Call under the account lock to reserve it."""
+# -- numbers --------------------------------------------------------------------------------
+
+
+def invoice_next_number(*, account: Account, year: int, series: str = "") -> str:
+    """The number the next invoice of `series` and `year` gets. Call under the account lock
+    to reserve it. One index probe (`invoice_series_numbering`) finds the latest."""
     latest = (
-        Invoice.objects.filter(account=account, year=year)
+        Invoice.objects.filter(account=account, series=series, year=year)
+        .exclude(number="")
         .order_by("-id")
         .values_list("number", flat=True)
         .first()
     )
-    candidate = numbering.increment(latest, year) if latest else numbering.first_number(year)
+    candidate = (
+        numbering.increment(latest, year) if latest else numbering.first_number(year, series)
+    )
     # A number typed by hand may already sit ahead in the sequence: step over it.
-    numbers = Invoice.objects.filter(account=account, year=year)
-    while numbers.filter(number=candidate).exists():
+    while _numbers(account, year).filter(number=candidate).exists():
         candidate = numbering.increment(candidate, year)
+    if len(candidate) > numbering.MAX_LENGTH:
+        raise ValidationError(
+            {"base": [NUMBER_SEQUENCE_TOO_LONG.format(latest=latest, max=numbering.MAX_LENGTH)]}
+        )
     return candidate
+
+
+def _numbers(account: Account, year: int):
+    """The invoices a number must not repeat: with VERI*FACTU the account's (the number as
+    printed is the record's NumSerieFactura, CONTRACT §8); without it, that year's (§6)."""
+    invoices = Invoice.objects.filter(account=account)
+    return invoices if account.verifactu else invoices.filter(year=year)
+
+
+def _check_number(invoice: Invoice) -> None:
+    duplicate = _numbers(invoice.account, invoice.year).filter(number=invoice.number)
+    if duplicate.exclude(pk=invoice.pk).exists():
+        raise ValidationError({"number": [NUMBER_TAKEN]})
+
+
+# -- lines and figures ----------------------------------------------------------------------
 
 
 def _build_lines(invoice: Invoice, lines: list[LineData]) -> list[InvoiceLine]:
@@ -93,14 +173,18 @@ def _build_lines(invoice: Invoice, lines: list[LineData]) -> list[InvoiceLine]:
             unit_price=line.unit_price,
             discount_percent=line.discount_percent,
             iva_percent=line.iva_percent,
+            treatment=line.treatment,
         )
         for position, line in enumerate(lines, start=1)
     ]
 
 
-def _compute(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+def _compute(invoice: Invoice, lines: list[InvoiceLine]) -> taxes.Breakdown:
     """Runs the tax engine and copies its figures onto the invoice and its lines."""
-    breakdown = invoice.breakdown(lines)
+    try:
+        breakdown = invoice.breakdown(lines)
+    except taxes.InvalidTreatment as error:
+        raise ValidationError({"lines": [str(error)]}) from error
     errors: dict[str, list[str]] = {}
     for index, (line, result) in enumerate(zip(lines, breakdown.lines, strict=True)):
         line.total = result.total
@@ -114,64 +198,193 @@ def _compute(invoice: Invoice, lines: list[InvoiceLine]) -> None:
         setattr(invoice, name, value)
     if errors:
         raise ValidationError(errors)
+    return breakdown
 
 
-def _save(invoice: Invoice, lines: list[InvoiceLine] | None, *, replace: bool = True) -> None:
+def _check_simplified(invoice: Invoice, lines: list[InvoiceLine], account: Account) -> None:
+    if not invoice.is_simplified:
+        return
+    if invoice.total > account.simplified_invoice_limit and not invoice.is_corrective:
+        raise ValidationError(
+            {"base": [SIMPLIFIED_OVER_LIMIT.format(limit=account.simplified_invoice_limit)]}
+        )
+    if any(line.treatment == "E5" for line in lines):
+        raise ValidationError({"base": [SIMPLIFIED_INTRA_EU]})
+
+
+def _save_lines(invoice: Invoice, lines: list[InvoiceLine], *, replace: bool) -> None:
+    if replace:
+        invoice.lines.all().delete()
+    InvoiceLine.objects.bulk_create(lines)
+    invoice.line_list = lines
+
+
+# -- issue ----------------------------------------------------------------------------------
+
+
+def _lock_account(account: Account) -> bool:
+    """Locks the account row (numbering, the chain and the plan's count are serial per
+    account) and returns its VERI*FACTU switch as it stands under the lock."""
+    return bool(
+        Account.objects.select_for_update()
+        .filter(pk=account.pk)
+        .values_list("verifactu", flat=True)
+        .first()
+    )
+
+
+def _prepare_issue(
+    invoice: Invoice, lines: list[InvoiceLine], breakdown: taxes.Breakdown
+) -> Alta | None:
+    """Before the lock: the issue date, the rules of simplified invoices and, with VERI*FACTU
+    on, the record's whole content but its chain link (a ValidationError says what is
+    missing, e.g. the account's or the client's tax id)."""
+    invoice.issue_date = invoice.issue_date or today()
+    invoice.year = invoice.issue_date.year
+    _check_simplified(invoice, lines, invoice.account)
+    if not invoice.account.verifactu:
+        return None
+    return records.alta_content(invoice=invoice, lines=lines, breakdown=breakdown)
+
+
+def _issue(
+    invoice: Invoice,
+    lines: list[InvoiceLine],
+    breakdown: taxes.Breakdown,
+    *,
+    number: str = "",
+    new: bool,
+) -> Invoice:
+    """Numbers and saves `invoice` (a new one, or a locked draft with its lines saved) as
+    issued, with its record when the account keeps them. Runs inside a transaction."""
+    content = _prepare_issue(invoice, lines, breakdown)
+    verifactu = _lock_account(invoice.account)
+    if verifactu and content is None:  # switched on a moment ago
+        invoice.account.verifactu = True
+        content = records.alta_content(invoice=invoice, lines=lines, breakdown=breakdown)
+    if new:
+        check_can_add_invoice(invoice.account)
+    if number:
+        invoice.number = number
+        _check_number(invoice)
+    else:
+        invoice.number = invoice_next_number(
+            account=invoice.account, year=invoice.year, series=invoice.series
+        )
+    invoice.status = Invoice.Status.ISSUED
     try:
         with transaction.atomic():
             invoice.save()
-            if lines is not None:
-                if replace:
-                    invoice.lines.all().delete()
-                InvoiceLine.objects.bulk_create(lines)
+            if new:
+                _save_lines(invoice, lines, replace=False)
     except IntegrityError as error:
         # The constraint is the last line of defence behind the account lock.
         raise ValidationError({"number": [NUMBER_TAKEN]}) from error
-    if lines is not None:
-        invoice.line_list = lines
+    if verifactu:
+        records.record_alta(invoice=invoice, content=content)
+        # Frozen last: the database refuses line inserts into a frozen invoice.
+        Invoice.objects.filter(pk=invoice.pk).update(frozen=True)
+        invoice.frozen = True
+    return invoice
 
 
-def _check_number(invoice: Invoice) -> None:
-    duplicate = Invoice.objects.filter(
-        account_id=invoice.account_id, year=invoice.year, number=invoice.number
-    ).exclude(pk=invoice.pk)
-    if duplicate.exists():
-        raise ValidationError({"number": [NUMBER_TAKEN]})
-
-
-def _lock_account(account: Account) -> None:
-    Account.objects.select_for_update().filter(pk=account.pk).values_list("pk").first()
-
-
-@transaction.atomic
-def invoice_create(
-    *, account: Account, client: Client, lines: list[LineData], data: dict[str, Any]
+def _new_invoice(
+    *, account: Account, client: Client | None, data: dict[str, Any]
 ) -> Invoice:
-    _lock_account(account)
-    check_can_add_invoice(account)
     invoice = Invoice(
         account=account,
-        issue_date=data.get("issue_date") or today(),
-        discount_percent=client.discount_percent,
+        issue_date=data.get("issue_date"),
+        discount_percent=client.discount_percent if client else ZERO,
         irpf_percent=account.default_irpf_percent,
         footer=account.invoice_footer,
+        invoice_type=Invoice.Type.F2 if data.get("simplified") else Invoice.Type.F1,
     )
     freeze_account(invoice, account)
     freeze_client(invoice, client)
     for name in INVOICE_FIELDS:
         if data.get(name) is not None and name != "number":
             setattr(invoice, name, data[name])
-    invoice.year = invoice.issue_date.year
-    if data.get("number"):
-        invoice.number = data["number"]
-        _check_number(invoice)
-    else:
-        invoice.number = invoice_next_number(account=account, year=invoice.year)
-    line_models = _build_lines(invoice, lines)
-    _compute(invoice, line_models)
-    _save(invoice, line_models, replace=False)
-    invoice.payment_list = []
     return invoice
+
+
+def _wants_draft(data: dict[str, Any]) -> bool:
+    status = data.get("status")
+    if status not in (None, "", Invoice.Status.DRAFT, Invoice.Status.ISSUED):
+        raise ValidationError({"status": [UNKNOWN_STATUS]})
+    return bool(data.get("draft")) or status == Invoice.Status.DRAFT
+
+
+@transaction.atomic
+def invoice_create(
+    *, account: Account, client: Client | None, lines: list[LineData], data: dict[str, Any]
+) -> Invoice:
+    """POST …/invoices: an issued invoice, as FACTURAgem always did (with `draft=true` or
+    `status=draft`, a draft)."""
+    if client is None and not data.get("simplified"):
+        raise ValidationError({"client_id": [CLIENT_REQUIRED]})
+    draft = _wants_draft(data)
+    invoice = _new_invoice(account=account, client=client, data=data)
+    line_models = _build_lines(invoice, lines)
+    breakdown = _compute(invoice, line_models)
+    invoice.payment_list = []
+    if draft:
+        if data.get("number"):
+            raise ValidationError({"number": [DRAFT_HAS_NO_NUMBER]})
+        invoice.status = Invoice.Status.DRAFT
+        invoice.year = invoice.issue_date.year if invoice.issue_date else None
+        invoice.save()
+        _save_lines(invoice, line_models, replace=False)
+        return invoice
+    return _issue(invoice, line_models, breakdown, number=data.get("number") or "", new=True)
+
+
+def _lock_invoice(invoice: Invoice) -> Invoice:
+    """The invoice's row, locked; Invoice.DoesNotExist (a 404) if it went meanwhile."""
+    locked = Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+    if locked is None:
+        raise Invoice.DoesNotExist
+    return locked
+
+
+def _line_key(line: InvoiceLine | LineData) -> tuple:
+    return (
+        line.description, line.quantity, line.unit_price, line.discount_percent,
+        line.iva_percent, line.treatment,
+    )
+
+
+# Sent empty, these keep their value (as a legacy PUT treats them); the others are cleared.
+_KEPT_WHEN_BLANK = ("number", "issue_date", "discount_percent", "irpf_percent")
+_TEXT_FIELDS = ("notes", "footer", "description", "series")
+
+
+def _changes(
+    invoice: Invoice,
+    data: dict[str, Any],
+    client: Client | None,
+    lines: list[LineData] | None,
+) -> list[str]:
+    """The attributes a PUT would change (a GET → PUT round-trip changes none)."""
+    changed = []
+    for name in INVOICE_FIELDS:
+        if name not in data:
+            continue
+        sent = data[name]
+        if sent in (None, ""):
+            if name in _KEPT_WHEN_BLANK:
+                continue
+            sent = "" if name in _TEXT_FIELDS else None
+        if sent != getattr(invoice, name):
+            changed.append(name)
+    if client is not None and client.pk != invoice.client_id:
+        changed.append("client_id")
+    if data.get("simplified") is not None and data["simplified"] != invoice.is_simplified:
+        changed.append("simplified")
+    if lines is not None:
+        current = [_line_key(line) for line in invoice.lines.order_by("position")]
+        if current != [_line_key(line) for line in lines]:
+            changed.append("lines")
+    return changed
 
 
 @transaction.atomic
@@ -184,48 +397,236 @@ def invoice_update(
 ) -> Invoice:
     """PUT: attributes not sent keep their values; `lines`, when sent, replace the lines.
 
+    A draft takes any change, and `status=issued` issues it. An issued invoice under
+    VERI*FACTU takes only what is neither printed nor recorded (`paid`); anything else is a
+    422 that names the corrective invoice. Without VERI*FACTU the legacy rules apply.
+
     `paid` acts only when it differs from the invoice's state: `paid=false` sent back by a
     GET → PUT round-trip of a partly paid invoice must not delete its payments (CONTRACT §4:
     read-only attributes sent back are ignored)."""
+    status = data.get("status")
+    if status not in (None, "", *Invoice.Status.values):
+        raise ValidationError({"status": [UNKNOWN_STATUS]})
+    if data.get("draft") is not None and data["draft"] != (invoice.status == "draft"):
+        status = Invoice.Status.DRAFT if data["draft"] else Invoice.Status.ISSUED
     _lock_account(invoice.account)
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    was_paid = invoice.paid
-    client_changed = client is not None and client.pk != invoice.client_id
-    if client_changed:
+    locked = _lock_invoice(invoice)
+    locked.account = invoice.account
+    if locked.status == Invoice.Status.DRAFT:
+        return _update_draft(locked, data, client, lines, issue=status == "issued")
+    if status == Invoice.Status.DRAFT:
+        raise ValidationError({"status": [CANT_BACK_TO_DRAFT]})
+    if status == Invoice.Status.VOIDED and locked.status != Invoice.Status.VOIDED:
+        raise ValidationError({"status": [VOID_THROUGH_ITS_ROUTE]})
+    if locked.status == Invoice.Status.VOIDED:
+        if _changes(locked, data, client, lines) or data.get("paid"):
+            raise ValidationError({"base": [VOIDED_IS_FINAL]})
+        return locked
+    if locked.frozen or locked.account.verifactu:
+        if _changes(locked, data, client, lines):
+            raise ValidationError({"base": [ISSUED_IS_FINAL]})
+    else:
+        _update_legacy(locked, data, client, lines)
+    if data.get("paid") is not None and data["paid"] != locked.paid:
+        invoice_mark_paid(invoice=locked, paid=data["paid"])
+    return locked
+
+
+def _apply(
+    invoice: Invoice, data: dict[str, Any], client: Client | None
+) -> None:
+    if client is not None and client.pk != invoice.client_id:
         freeze_client(invoice, client)
+    if data.get("simplified") is not None:
+        invoice.invoice_type = Invoice.Type.F2 if data["simplified"] else Invoice.Type.F1
     for name in INVOICE_FIELDS:
         if name in data:
             value = data[name]
-            if name in ("notes", "footer") and value is None:
+            if name in _TEXT_FIELDS and value is None:
                 value = ""
-            if name in ("issue_date", "number", "discount_percent", "irpf_percent") and (
-                value is None or value == ""
-            ):
+            if name in _KEPT_WHEN_BLANK and value in (None, ""):
                 continue
             setattr(invoice, name, value)
+
+
+def _update_draft(
+    invoice: Invoice,
+    data: dict[str, Any],
+    client: Client | None,
+    lines: list[LineData] | None,
+    *,
+    issue: bool,
+) -> Invoice:
+    number = data.get("number") or ""
+    if number and not issue:
+        raise ValidationError({"number": [DRAFT_HAS_NO_NUMBER]})
+    _apply(invoice, {**data, "number": None}, client)
+    if invoice.client_id is None and not invoice.is_simplified:
+        raise ValidationError({"client_id": [CLIENT_REQUIRED]})
+    line_models = (
+        _build_lines(invoice, lines) if lines is not None else list(invoice.lines.all())
+    )
+    breakdown = _compute(invoice, line_models)
+    invoice.year = invoice.issue_date.year if invoice.issue_date else None
+    invoice.save()
+    if lines is not None:
+        _save_lines(invoice, line_models, replace=True)
+    elif client is not None:
+        InvoiceLine.objects.bulk_update(line_models, ["surcharge_percent", "total"])
+    invoice.line_list = line_models
+    if issue:
+        _issue(invoice, line_models, breakdown, number=number, new=False)
+    return invoice
+
+
+def _update_legacy(
+    invoice: Invoice,
+    data: dict[str, Any],
+    client: Client | None,
+    lines: list[LineData] | None,
+) -> None:
+    """An issued invoice of an account without VERI*FACTU: the rules of CONTRACT §1-§7."""
+    if "series" in data and (data["series"] or "") != invoice.series:
+        raise ValidationError({"series": [ISSUED_IS_FINAL]})
+    client_changed = client is not None and client.pk != invoice.client_id
+    _apply(invoice, data, client)
     invoice.year = invoice.issue_date.year
     _check_number(invoice)
     line_models = (
         _build_lines(invoice, lines) if lines is not None else list(invoice.lines.all())
     )
     _compute(invoice, line_models)
+    _check_simplified(invoice, line_models, invoice.account)
     if invoice.total < invoice.paid_amount:
         raise ValidationError(
             {"base": [TOTAL_BELOW_PAID.format(total=invoice.total, paid=invoice.paid_amount)]}
         )
-    _save(invoice, line_models if lines is not None else None)
-    if lines is None and line_models and client_changed:
+    try:
+        with transaction.atomic():
+            invoice.save()
+    except IntegrityError as error:
+        raise ValidationError({"number": [NUMBER_TAKEN]}) from error
+    if lines is not None:
+        _save_lines(invoice, line_models, replace=True)
+    elif line_models and client_changed:
         # The lines stay, but a new client under (or out of) recargo de equivalencia
         # changes their surcharge rate: keep the stored lines in step with the totals.
         InvoiceLine.objects.bulk_update(line_models, ["surcharge_percent", "total"])
-    if data.get("paid") is not None and data["paid"] != was_paid:
-        invoice_mark_paid(invoice=invoice, paid=data["paid"])
-    return invoice
 
 
 @transaction.atomic
 def invoice_delete(*, invoice: Invoice) -> None:
-    invoice.delete()
+    """A draft goes; an issued or voided invoice stays when the account keeps records (or it
+    was issued under them). Without VERI*FACTU, the legacy DELETE."""
+    _lock_account(invoice.account)
+    locked = _lock_invoice(invoice)
+    if locked.status != Invoice.Status.DRAFT:
+        if locked.frozen or invoice.account.verifactu:
+            raise ValidationError({"base": [DELETE_REFUSED]})
+        if locked.corrections.exists():
+            raise ValidationError({"base": [DELETE_REFUSED_CORRECTED]})
+    locked.delete()
+
+
+# -- corrective invoices and voids ------------------------------------------------------------
+
+
+def _correction_type(original: Invoice, requested: str | None) -> str:
+    if original.is_simplified:
+        if requested not in (None, "", Invoice.Type.R5):
+            raise ValidationError({"correction_type": [CORRECTION_TYPE_SIMPLIFIED]})
+        return Invoice.Type.R5
+    if requested == Invoice.Type.R5:
+        raise ValidationError({"correction_type": [CORRECTION_TYPE_SIMPLIFIED]})
+    return requested or Invoice.Type.R1
+
+
+def _default_correction_lines(original: Invoice, method: str) -> list[LineData]:
+    """By differences, a full reversal (the original's lines negated); by substitution,
+    the original's lines as they were (to be replaced by the right ones)."""
+    sign = Decimal(-1) if method == Invoice.Method.DIFFERENCES else Decimal(1)
+    return [
+        LineData(
+            description=line.description,
+            quantity=line.quantity * sign,
+            unit_price=line.unit_price,
+            iva_percent=line.iva_percent,
+            discount_percent=line.discount_percent,
+            treatment=line.treatment,
+        )
+        for line in original.lines.order_by("position")
+    ]
+
+
+@transaction.atomic
+def invoice_correct(
+    *,
+    invoice: Invoice,
+    reason: str,
+    correction_type: str | None = None,
+    method: str | None = None,
+    lines: list[LineData] | None = None,
+    issue_date: datetime.date | None = None,
+) -> Invoice:
+    """A corrective invoice (factura rectificativa, RD 1619/2012 art. 15) for `invoice`,
+    issued in the account's corrective series with its own record."""
+    if invoice.status == Invoice.Status.DRAFT:
+        raise ValidationError({"base": [CORRECT_A_DRAFT]})
+    if invoice.status != Invoice.Status.ISSUED:
+        raise ValidationError({"base": [NOT_ISSUED.format(action="corrected")]})
+    account = invoice.account
+    method = method or Invoice.Method.DIFFERENCES
+    corrective = Invoice(
+        account=account,
+        issue_date=issue_date,
+        discount_percent=invoice.discount_percent,
+        irpf_percent=invoice.irpf_percent,
+        footer=account.invoice_footer,
+        invoice_type=_correction_type(invoice, correction_type),
+        series=account.corrective_series,
+        corrects=invoice,
+        correction_method=method,
+        correction_reason=reason,
+    )
+    # The operation corrected is the original's: its date decides the rates that apply
+    # (a 2024 rate of 5 % is corrected at 5 % in 2027).
+    corrective.operation_date = invoice.operation_date or invoice.issue_date
+    freeze_account(corrective, account)
+    freeze_client(corrective, invoice.client)
+    # The correction mirrors the operation it corrects: the same recargo treatment.
+    corrective.equivalence_surcharge = invoice.equivalence_surcharge
+    corrective.description = f"Rectificación de la factura {invoice.number}: {reason}"[:500]
+    line_models = _build_lines(
+        corrective, lines if lines is not None else _default_correction_lines(invoice, method)
+    )
+    breakdown = _compute(corrective, line_models)
+    corrective.payment_list = []
+    return _issue(corrective, line_models, breakdown, new=True)
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, reason: str) -> Invoice:
+    """Voids an invoice issued by mistake (anulación): it stays readable, its number stays
+    consumed, and — if it was issued under VERI*FACTU — a cancellation record is chained."""
+    _lock_account(invoice.account)
+    locked = _lock_invoice(invoice)
+    if locked.status != Invoice.Status.ISSUED:
+        raise ValidationError({"base": [NOT_ISSUED.format(action="voided")]})
+    if locked.paid_amount > ZERO:
+        raise ValidationError({"base": [VOID_WITH_PAYMENTS]})
+    if locked.corrections.exclude(status=Invoice.Status.VOIDED).exists():
+        raise ValidationError({"base": [VOID_WITH_CORRECTIONS]})
+    locked.status = Invoice.Status.VOIDED
+    locked.void_reason = reason
+    locked.voided_at = timezone.now()
+    locked.save(update_fields=["status", "void_reason", "voided_at", "updated_at"])
+    if locked.frozen:
+        locked.account = invoice.account
+        records.record_anulacion(invoice=locked)
+    return locked
+
+
+# -- payments ---------------------------------------------------------------------------------
 
 
 def _validate_payment_amount(amount: Decimal, outstanding: Decimal) -> None:
@@ -237,6 +638,13 @@ def _validate_payment_amount(amount: Decimal, outstanding: Decimal) -> None:
         )
 
 
+def _check_takes_payments(invoice: Invoice) -> None:
+    if invoice.status == Invoice.Status.DRAFT:
+        raise ValidationError({"base": [NOT_ON_A_DRAFT]})
+    if invoice.status == Invoice.Status.VOIDED:
+        raise ValidationError({"base": [NOT_ON_A_VOIDED]})
+
+
 @transaction.atomic
 def invoice_register_payment(
     *,
@@ -246,7 +654,8 @@ def invoice_register_payment(
     method: str = Payment.Method.TRANSFER,
     notes: str = "",
 ) -> Payment:
-    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    locked = _lock_invoice(invoice)
+    _check_takes_payments(locked)
     _validate_payment_amount(amount, locked.outstanding)
     payment = Payment.objects.create(
         invoice=locked, amount=amount, date=date or today(), method=method, notes=notes
@@ -259,8 +668,9 @@ def invoice_register_payment(
 @transaction.atomic
 def invoice_mark_paid(*, invoice: Invoice, paid: bool) -> None:
     """`paid=true` pays what is outstanding; `paid=false` removes the invoice's payments."""
-    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    locked = _lock_invoice(invoice)
     if paid:
+        _check_takes_payments(locked)
         if locked.outstanding > ZERO:
             Payment.objects.create(
                 invoice=locked,
@@ -279,9 +689,13 @@ def invoice_mark_paid(*, invoice: Invoice, paid: bool) -> None:
 
 @transaction.atomic
 def payment_delete(*, payment: Payment) -> None:
-    locked = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    """Under the invoice's lock, and only if the payment still exists: two racing DELETEs of
+    one payment subtract it once (the second is a 404)."""
+    locked = _lock_invoice(payment.invoice)
+    deleted, _ = Payment.objects.filter(pk=payment.pk, invoice=locked).delete()
+    if not deleted:
+        raise Payment.DoesNotExist
     Invoice.objects.filter(pk=locked.pk).update(paid_amount=F("paid_amount") - payment.amount)
-    payment.delete()
 
 
 def invoice_new(
@@ -303,9 +717,11 @@ def invoice_new(
     lines: list[InvoiceLine] = []
     if source is not None:
         client = client or source.client
-        for name in ("discount_percent", "irpf_percent", "notes", "footer"):
+        for name in ("discount_percent", "irpf_percent", "notes", "footer", "description"):
             setattr(invoice, name, getattr(source, name))
-        if source.due_date:
+        if source.is_simplified:
+            invoice.invoice_type = Invoice.Type.F2
+        if source.due_date and source.issue_date:
             invoice.due_date = issue_date + (source.due_date - source.issue_date)
         lines = [
             InvoiceLine(
@@ -315,16 +731,13 @@ def invoice_new(
                 unit_price=line.unit_price,
                 discount_percent=line.discount_percent,
                 iva_percent=line.iva_percent,
+                treatment=line.treatment,
             )
             for line in source.lines.all()
         ]
-    if client is not None:
-        freeze_client(invoice, client)
-        if source is None:
-            invoice.discount_percent = client.discount_percent
-    else:
-        invoice.client_name = ""
-        invoice.client_country = ""
+    freeze_client(invoice, client)
+    if client is not None and source is None:
+        invoice.discount_percent = client.discount_percent
     _compute(invoice, lines)
     invoice.line_list = lines
     invoice.payment_list = []

@@ -6,8 +6,9 @@ from facturagem.api.exceptions import UnprocessableEntity, flatten_errors
 from facturagem.api.views import AccountScopedView
 from invoices import selectors, serializers, services
 from invoices.filters import FILTER_PARAMS, InvoiceFilter
-from invoices.models import Invoice
+from invoices.models import ZERO, Invoice
 from invoices.renderers import InvoicePDFRenderer
+from invoices.taxes import TAXED
 
 UNKNOWN_CLIENT = "does not exist"
 NOT_A_SCALAR = "must be a single value"
@@ -33,18 +34,23 @@ class InvoiceView(AccountScopedView):
         if "lines" not in data:
             return None
         default_iva = self.get_account().default_iva_percent
-        return [
-            services.LineData(
-                description=line["description"],
-                quantity=line["quantity"],
-                unit_price=line["unit_price"],
-                discount_percent=line["discount_percent"],
-                iva_percent=(
-                    default_iva if line.get("iva_percent") is None else line["iva_percent"]
-                ),
+        lines = []
+        for line in data["lines"]:
+            treatment = line.get("treatment") or TAXED
+            iva = line.get("iva_percent")
+            if iva is None:  # the account's rate on taxed lines; untaxed ones carry none
+                iva = default_iva if treatment == TAXED else ZERO
+            lines.append(
+                services.LineData(
+                    description=line["description"],
+                    quantity=line["quantity"],
+                    unit_price=line["unit_price"],
+                    discount_percent=line["discount_percent"],
+                    iva_percent=iva,
+                    treatment=treatment,
+                )
             )
-            for line in data["lines"]
-        ]
+        return lines
 
 
 class InvoiceListView(InvoiceView):
@@ -75,7 +81,7 @@ class InvoiceListView(InvoiceView):
     def post(self, request, account_id, format=None):
         data = self.validated(self.input_serializer)
         client = self.client_from(data)
-        if client is None:
+        if client is None and not data.get("simplified"):
             raise UnprocessableEntity({"client_id": [serializers.ID_REQUIRED]})
         invoice = services.invoice_create(
             account=self.get_account(),
@@ -157,6 +163,50 @@ class InvoiceDetailView(InvoiceView):
     def delete(self, request, account_id, id, format=None):
         services.invoice_delete(invoice=self.get_object())
         return self.no_content()
+
+
+class InvoiceActionView(InvoiceView):
+    """POST …/invoices/:invoice_id/<action>: an operation on an issued invoice."""
+
+    http_method_names = ["post", "options"]
+
+    def get_invoice(self) -> Invoice:
+        return selectors.invoice_get(
+            account=self.get_account(), invoice_id=self.kwargs["invoice_id"],
+            with_details=False,
+        )
+
+
+class InvoiceCorrectionsView(InvoiceActionView):
+    """Issues a corrective invoice (factura rectificativa) for the invoice: CONTRACT §8."""
+
+    input_serializer = serializers.CorrectionInput
+
+    def post(self, request, account_id, invoice_id, format=None):
+        invoice = self.get_invoice()
+        data = self.validated(self.input_serializer)
+        corrective = services.invoice_correct(
+            invoice=invoice,
+            reason=data["reason"],
+            correction_type=data.get("correction_type") or None,
+            method=data.get("method") or None,
+            lines=self.lines_from(data),
+            issue_date=data.get("issue_date"),
+        )
+        return self.created(selectors.invoice_get(account=invoice.account,
+                                                  invoice_id=corrective.pk))
+
+
+class InvoiceVoidView(InvoiceActionView):
+    """Voids an invoice issued by mistake (anulación): CONTRACT §8."""
+
+    input_serializer = serializers.VoidInput
+
+    def post(self, request, account_id, invoice_id, format=None):
+        invoice = self.get_invoice()
+        data = self.validated(self.input_serializer)
+        services.invoice_void(invoice=invoice, reason=data["reason"])
+        return self.ok(selectors.invoice_get(account=invoice.account, invoice_id=invoice.pk))
 
 
 class PaymentView(AccountScopedView):

@@ -1,6 +1,10 @@
 """Invoices: /api/v1/accounts/:account_id/invoices(/:id|/new).:fmt and .pdf
 (CONTRACT §1, §3–§7): the Spanish tax engine on the wire, numbering, frozen fiscal data,
-`new` and copies, filters, limits and the PDF."""
+`new` and copies, filters, limits and the PDF.
+
+These are the legacy rules, those of an account with VERI*FACTU off (CONTRACT §8 "off"):
+Alice's account is switched off here. What changes with it on (drafts, frozen invoices,
+corrections, voids, records) is specified in test_invoice_lifecycle.py and its neighbours."""
 
 import datetime
 import json
@@ -31,7 +35,9 @@ from tests.factories import line, make_client, make_invoice, pay
 FORM = "application/x-www-form-urlencoded"
 XML = "application/xml"
 MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
-SUMMARY_FIELDS = {"id", "number", "issue_date", "client_name", "total", "paid", "links"}
+SUMMARY_FIELDS = {
+    "id", "number", "status", "issue_date", "client_name", "total", "paid", "links",
+}
 FIGURES = ("subtotal", "discount", "tax_base", "iva", "surcharge", "irpf", "total")
 
 
@@ -66,6 +72,16 @@ def tax_rows(body) -> list[tuple[str, str, str, str, str]]:
 
 def json_line(description="Consultoría", quantity="1", unit_price="100", **more):
     return {"description": description, "quantity": quantity, "unit_price": unit_price, **more}
+
+
+@pytest.fixture(autouse=True)
+def legacy(request, alice):
+    """The personas' accounts keep no VERI*FACTU records: the rules of CONTRACT §1-§7."""
+    personas = [alice] + ([request.getfixturevalue("bob")] if "bob" in request.fixturenames
+                          else [])
+    for persona in personas:
+        persona.account.verifactu = False
+        persona.account.save(update_fields=["verifactu"])
 
 
 @pytest.fixture
@@ -301,6 +317,8 @@ def test_creating_answers_200_with_the_invoice_and_its_location(api, alice, acme
         "payments": f"{account}/invoices/{stored.url_id}/payments.json",
         "pdf": f"{account}/invoices/{stored.url_id}.pdf",
         "copy": f"{account}/invoices/new.json?invoice_id={stored.pk}",
+        "corrections": f"{account}/invoices/{stored.url_id}/corrections.json",
+        "void": f"{account}/invoices/{stored.url_id}/void.json",
     }
     assert stored.url_id == f"{stored.pk}-{stored.number.replace('/', '-')}"
 
@@ -1028,6 +1046,7 @@ def test_the_list_is_newest_first_with_summaries_only(api, alice, acme):
         "client_name": "Acme Distribuciones SL",
         "total": "121.00",
         "paid": False,
+        "status": "issued",
         "links": body[-1]["links"],
     }
     assert links_of(body[-1])["self"].endswith(f"/invoices/{a.url_id}.json")
@@ -1043,7 +1062,7 @@ def test_the_list_in_xml_is_a_typed_array_of_invoice_summaries(api, alice, acme)
     assert (root.tag, root.get("type")) == ("invoices", "array")
     [summary] = list(root)
     assert [child.tag for child in summary] == [
-        "id", "number", "issue-date", "client-name", "total", "paid", "links",
+        "id", "number", "issue-date", "client-name", "total", "paid", "status", "links",
     ]
     assert summary.find("total").get("type") == "decimal"
     assert summary.find("paid").get("type") == "boolean"
@@ -1216,10 +1235,10 @@ def test_an_invoice_has_every_field_of_the_contract(api, alice, acme):
     assert contract <= set(body)
     assert set(body["lines"][0]) == {
         "description", "quantity", "unit_price", "discount_percent", "iva_percent",
-        "surcharge_percent", "total",
+        "treatment", "surcharge_percent", "total",
     }
-    assert set(body["taxes"][0]) == {"iva_percent", "base", "iva", "surcharge_percent",
-                                     "surcharge"}
+    assert set(body["taxes"][0]) == {"treatment", "iva_percent", "base", "iva",
+                                     "surcharge_percent", "surcharge"}
 
 
 def test_an_invoice_as_pdf(api, alice, acme):
@@ -1388,7 +1407,7 @@ def test_an_invoice_runs_the_same_few_queries_with_2_or_200_lines(
     pay(large, "1.00")
     counts = []
     for invoice in (small, large):
-        with django_assert_max_num_queries(4) as captured:
+        with django_assert_max_num_queries(5) as captured:
             response = api.send("GET", invoice_url(alice, invoice), key=alice.api_key)
         assert response.status_code == 200
         counts.append(len(captured))

@@ -1,0 +1,324 @@
+"""The account's chain of records: what the invoices app tells this app when it issues,
+corrects or voids an invoice (one service call each, inside its transaction and under the
+account lock it holds).
+
+`alta_content` runs before the lock: it maps the invoice onto the record's content and says
+what is missing for a valid record (a 422 before anything is written). `record_alta` and
+`record_anulacion` run under the lock: they link the content to the chain's last record,
+build its XML and huella, and append it.
+"""
+
+import dataclasses
+import datetime
+import logging
+import secrets
+from decimal import Decimal
+from functools import cache
+from importlib import metadata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from stdnum.es import nif as es_nif
+
+from accounts.models import Account
+from countries.data import EU_MEMBERS
+from invoices import taxes
+from verifactu import data, qr, xml
+from verifactu.models import Installation, Record
+
+logger = logging.getLogger(__name__)
+
+FIRST_VALID_ISSUE_DATE = datetime.date(2024, 10, 28)  # AEAT validation 1152
+MAX_DETAILS = 12
+
+ISSUER_TAX_ID_REQUIRED = (
+    "the account needs a valid Spanish NIF (tax_id) to issue invoices under VERI*FACTU"
+)
+RECIPIENT_TAX_ID_REQUIRED = (
+    "names a client without a tax id: a full invoice identifies its recipient "
+    "(add the client's tax_id, or issue a simplified invoice)"
+)
+RECIPIENT_NIF_INVALID = "names a Spanish client whose tax id is not a valid NIF"
+ISSUE_DATE_IN_FUTURE = "can't be in the future"
+ISSUE_DATE_TOO_OLD = "can't be before 28-10-2024 under VERI*FACTU"
+NO_LINES = (
+    "can't be empty: an issued invoice has at least one line (create a draft, "
+    "draft=true, to add them later)"
+)
+RECORD_REFUSED = "the VERI*FACTU record would be refused by the AEAT: {error}"
+TOO_MANY_DETAILS = (
+    "an invoice may combine at most {max} tax treatments and rates (the AEAT's limit)"
+)
+CHAIN_BROKEN = (
+    "the account's record chain does not verify: no invoice can be issued until it is "
+    "repaired (contact support)"
+)
+CLOCK_BEHIND = (
+    "the server's clock is behind the account's last record: no invoice can be issued "
+    "until it is right (contact support)"
+)
+
+# Exports (E2) and their kin (E3) take the export regime: the AEAT refuses them under 01.
+_EXPORT_TREATMENTS = ("E2", "E3")
+_NO_RECIPIENT_TYPES = ("F2", "R5")
+
+
+def _madrid_now() -> datetime.datetime:
+    return timezone.localtime(timezone.now()).replace(microsecond=0)
+
+
+@cache
+def _version() -> str:
+    try:
+        return metadata.version("facturagem")
+    except metadata.PackageNotFoundError:  # run from a checkout without installing
+        return "dev"
+
+
+def software(installation: Installation) -> data.Software:
+    """SistemaInformatico: this product, named in settings, and the account's installation."""
+    return data.Software(
+        producer_name=settings.VERIFACTU_PRODUCER_NAME,
+        producer_nif=settings.VERIFACTU_PRODUCER_NIF,
+        system_name=settings.VERIFACTU_SYSTEM_NAME,
+        system_id=settings.VERIFACTU_SYSTEM_ID,
+        version=_version(),
+        installation_number=installation.number,
+    )
+
+
+# -- content (before the lock) ----------------------------------------------------------------
+
+
+def _spanish_nif(tax_id: str) -> str:
+    """`ESB12345674` and `B12345674` are the same NIF; the record wants the 9 characters."""
+    return tax_id[2:] if len(tax_id) == 11 and tax_id.startswith("ES") else tax_id
+
+
+def _recipient(invoice) -> data.Party:
+    """The client as the AEAT identifies it: a Spanish NIF, or IDOtro (an EU VAT number, or
+    a foreign id with its country)."""
+    tax_id = invoice.client_tax_id
+    country = invoice.client_country
+    id_type = invoice.client.id_type if invoice.client_id else ""
+    name = invoice.client_name
+    if not tax_id:
+        raise ValidationError({"client_id": [RECIPIENT_TAX_ID_REQUIRED]})
+    if country == "ES" and id_type not in ("03", "07"):
+        nif = _spanish_nif(tax_id)
+        if not es_nif.is_valid(nif):
+            raise ValidationError({"client_id": [RECIPIENT_NIF_INVALID]})
+        return data.Party(name=name, nif=nif)
+    if country in EU_MEMBERS and country != "ES" and id_type in ("", "02"):
+        prefix = "EL" if country == "GR" else country
+        vat = tax_id if tax_id.startswith(prefix) else prefix + tax_id
+        return data.Party(name=name, id_type="02", id=vat[:20])
+    return data.Party(name=name, id_type=id_type or "04", id=tax_id[:20], country=country)
+
+
+def _details(invoice, breakdown: taxes.Breakdown) -> tuple[data.TaxDetail, ...]:
+    if not breakdown.taxes:
+        raise ValidationError({"lines": [NO_LINES]})
+    details = []
+    for row in breakdown.taxes:
+        regime = "02" if row.treatment in _EXPORT_TREATMENTS else "01"
+        if row.treatment == taxes.TAXED:
+            surcharged = row.surcharge_percent > 0
+            details.append(
+                data.TaxDetail(
+                    treatment=row.treatment,
+                    base=row.base,
+                    regime=regime,
+                    rate=row.iva_percent,
+                    tax=row.iva,
+                    surcharge_rate=row.surcharge_percent if surcharged else None,
+                    surcharge=row.surcharge if surcharged else None,
+                )
+            )
+        elif row.treatment == taxes.REVERSE_CHARGE:
+            details.append(
+                data.TaxDetail(
+                    treatment=row.treatment, base=row.base, regime=regime,
+                    rate=Decimal("0.00"), tax=Decimal("0.00"),
+                )
+            )
+        else:
+            details.append(data.TaxDetail(treatment=row.treatment, base=row.base, regime=regime))
+    if len(details) > MAX_DETAILS:
+        raise ValidationError({"lines": [TOO_MANY_DETAILS.format(max=MAX_DETAILS)]})
+    return tuple(details)
+
+
+def _invoice_id(invoice) -> data.InvoiceId:
+    return data.InvoiceId(
+        issuer_nif=_spanish_nif(invoice.account_tax_id),
+        number=invoice.number,
+        issue_date=invoice.issue_date,
+    )
+
+
+def _description(invoice, lines) -> str:
+    if invoice.description:
+        return invoice.description
+    text = "; ".join(line.description.split("\n", 1)[0].strip() for line in lines)
+    return text.strip()[:500] or "Factura"
+
+
+def alta_content(*, invoice, lines, breakdown: taxes.Breakdown) -> data.Alta:
+    """The RegistroAlta's content for `invoice` (issue date set, number not yet: it is filled
+    in under the lock). Raises ValidationError naming what the record can't do without."""
+    issuer = _spanish_nif(invoice.account_tax_id)
+    if not issuer or not es_nif.is_valid(issuer):
+        raise ValidationError({"base": [ISSUER_TAX_ID_REQUIRED]})
+    if invoice.issue_date > timezone.localdate():
+        raise ValidationError({"issue_date": [ISSUE_DATE_IN_FUTURE]})
+    if invoice.issue_date < FIRST_VALID_ISSUE_DATE:
+        raise ValidationError({"issue_date": [ISSUE_DATE_TOO_OLD]})
+    recipients = () if invoice.invoice_type in _NO_RECIPIENT_TYPES else (_recipient(invoice),)
+    corrected: tuple[data.InvoiceId, ...] = ()
+    corrected_amounts = None
+    kind = ""
+    original = invoice.corrects
+    if original is not None:
+        corrected = (_invoice_id(original),)
+        if invoice.correction_method == "substitution":
+            kind = "S"
+            corrected_amounts = data.CorrectedAmounts(
+                base=original.tax_base,
+                tax=original.iva,
+                surcharge=original.surcharge if original.surcharge else None,
+            )
+        else:
+            kind = "I"
+    operation_date = invoice.operation_date
+    return data.Alta(
+        invoice=data.InvoiceId(issuer_nif=issuer, number="", issue_date=invoice.issue_date),
+        issuer_name=invoice.account_name,
+        invoice_type=invoice.invoice_type,
+        description=_description(invoice, lines),
+        details=_details(invoice, breakdown),
+        total_tax=breakdown.iva + breakdown.surcharge,
+        total_amount=breakdown.tax_base + breakdown.iva + breakdown.surcharge,
+        recipients=recipients,
+        operation_date=operation_date if operation_date != invoice.issue_date else None,
+        correction_kind=kind,
+        corrected=corrected,
+        corrected_amounts=corrected_amounts,
+    )
+
+
+# -- the chain (under the account lock) -----------------------------------------------------------
+
+
+def _installation(account: Account) -> Installation:
+    installation = Installation.objects.filter(account=account).first()
+    if installation is None:
+        stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+        installation = Installation.objects.create(
+            account=account, number=f"{account.pk}-{stamp}-{secrets.token_hex(3)}"
+        )
+    return installation
+
+
+def _previous(installation: Installation, now: datetime.datetime) -> Record | None:
+    """The chain's last record, after checking it links to the one before it and that the
+    clock has not gone back (Orden HAC/1177/2024 art. 7.i)."""
+    last = (
+        Record.objects.filter(installation=installation)
+        .order_by("-position")
+        .only("id", "previous_id", "previous_hash", "hash", "issuer_tax_id",
+              "invoice_number", "issue_date", "generated_at")
+        .first()
+    )
+    if last is None:
+        return None
+    if last.previous_id is not None:
+        before = Record.objects.filter(pk=last.previous_id).values_list("hash", flat=True)
+        if last.previous_hash != before.first():
+            logger.critical("VERI*FACTU chain broken after record %s", last.pk)
+            raise ValidationError({"base": [CHAIN_BROKEN]})
+    if datetime.datetime.fromisoformat(last.generated_at) > now + datetime.timedelta(minutes=1):
+        logger.critical("clock behind record %s (%s)", last.pk, last.generated_at)
+        raise ValidationError({"base": [CLOCK_BEHIND]})
+    return last
+
+
+def _append(
+    *, invoice, kind: str, content: data.Alta | data.Anulacion, invoice_type: str = ""
+) -> Record:
+    account = invoice.account
+    installation = _installation(account)
+    now = _madrid_now()
+    last = _previous(installation, now)
+    previous = None
+    if last is not None:
+        previous = data.PreviousRecord(
+            invoice=data.InvoiceId(
+                issuer_nif=last.issuer_tax_id,
+                number=last.invoice_number,
+                issue_date=datetime.datetime.strptime(last.issue_date, "%d-%m-%Y").date(),
+            ),
+            hash=last.hash,
+        )
+    try:
+        built = xml.build(content, previous=previous, software=software(installation),
+                          generated_at=now)
+    except xml.RecordError as error:
+        raise ValidationError({"base": [RECORD_REFUSED.format(error=error)]}) from error
+    return Record.objects.create(
+        installation=installation,
+        account=account,
+        position=1 if last is None else last.position + 1,
+        previous=last,
+        kind=kind,
+        invoice=invoice,
+        invoice_type=invoice_type,
+        issuer_tax_id=content.invoice.issuer_nif,
+        invoice_number=content.invoice.number,
+        issue_date=built.issue_date,
+        total_tax=built.total_tax,
+        total_amount=built.total_amount,
+        previous_hash=built.previous_hash,
+        hash=built.hash,
+        generated_at=built.generated_at,
+        xml=built.xml.decode("utf-8"),
+    )
+
+
+def record_alta(*, invoice, content: data.Alta) -> Record:
+    """Appends the RegistroAlta of `invoice`, just numbered and saved, to its account's
+    chain. Call under the account lock, in the transaction that issued the invoice."""
+    content = dataclasses.replace(
+        content,
+        invoice=dataclasses.replace(content.invoice, number=invoice.number),
+        external_ref=str(invoice.pk),
+    )
+    return _append(invoice=invoice, kind=Record.Kind.ALTA, content=content,
+                   invoice_type=content.invoice_type)
+
+
+def record_anulacion(*, invoice) -> Record:
+    """Appends the RegistroAnulacion of `invoice`, just voided. Under the account lock."""
+    alta = invoice.records.filter(kind=Record.Kind.ALTA).order_by("position").first()
+    identity = data.InvoiceId(
+        issuer_nif=alta.issuer_tax_id if alta else _spanish_nif(invoice.account_tax_id),
+        number=invoice.number,
+        issue_date=invoice.issue_date,
+    )
+    content = data.Anulacion(invoice=identity, external_ref=str(invoice.pk))
+    return _append(invoice=invoice, kind=Record.Kind.ANULACION, content=content)
+
+
+# -- reads ----------------------------------------------------------------------------------------
+
+
+def qr_url(record: Record) -> str:
+    """The AEAT's ValidarQR address for an alta, from the literals the record carries."""
+    return qr.qr_url(
+        environment=settings.AEAT_ENVIRONMENT,
+        issuer_nif=record.issuer_tax_id,
+        number=record.invoice_number,
+        issue_date=record.issue_date,
+        total_amount=record.total_amount,
+    )

@@ -1,0 +1,46 @@
+from facturagem.api.exceptions import UnprocessableEntity
+from facturagem.api.views import AccountScopedView
+from verifactu import selectors, serializers
+from verifactu.models import Record
+
+FILTER_PARAMS = ("invoice_id", "status", "kind")
+NOT_AN_ID = "must be a positive integer"
+NOT_A_CHOICE = "is not included in the list ({choices})"
+
+
+class RecordView(AccountScopedView):
+    resource_name = "record"
+    collection_name = "records"
+    output_serializer = serializers.RecordOutput
+
+
+class RecordListView(RecordView):
+    """GET …/verifactu/records: the account's chain, oldest first, paginated (CONTRACT §8)."""
+
+    paginated_methods = ("GET",)
+    list_params = FILTER_PARAMS
+
+    def get(self, request, account_id, format=None):
+        records = selectors.record_list(account=self.get_account())
+        filters = {name: str(self.params[name]).strip() for name in FILTER_PARAMS
+                   if self.params.get(name) not in (None, "")}
+        errors = {}
+        if "invoice_id" in filters:
+            if not filters["invoice_id"].isascii() or not filters["invoice_id"].isdigit():
+                errors["invoice_id"] = [NOT_AN_ID]
+            else:
+                records = records.filter(invoice_id=int(filters["invoice_id"]))
+        for name, choices in (("status", Record.Status.values), ("kind", Record.Kind.values)):
+            if name in filters:
+                if filters[name] not in choices:
+                    errors[name] = [NOT_A_CHOICE.format(choices=", ".join(choices))]
+                else:
+                    records = records.filter(**{name: filters[name]})
+        if errors:
+            raise UnprocessableEntity(errors)
+        return self.page(records, serializers.RecordOutput)
+
+
+class RecordDetailView(RecordView):
+    def get(self, request, account_id, id, format=None):
+        return self.ok(selectors.record_get(account=self.get_account(), record_id=id))
