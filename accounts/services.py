@@ -106,11 +106,11 @@ def _check_verifactu_switch(account: Account, data: dict[str, Any]) -> None:
         if account.records.filter(created_at__gte=year_start).exists():
             raise ValidationError({"verifactu": [VERIFACTU_OFF_WITH_RECORDS]})
     tax_id = data.get("tax_id", account.tax_id)
-    if on and (data.get("verifactu") or "tax_id" in data) and not _is_spanish_nif(tax_id):
-        if data.get("verifactu") and not account.verifactu:
-            raise ValidationError({"verifactu": [VERIFACTU_NEEDS_NIF]})
-        if "tax_id" in data:
-            raise ValidationError({"tax_id": [VERIFACTU_KEEPS_NIF]})
+    if data.get("verifactu") and not account.verifactu and not _is_spanish_nif(tax_id):
+        raise ValidationError({"verifactu": [VERIFACTU_NEEDS_NIF]})
+    # While on, a tax id is a Spanish NIF (none yet is allowed: no invoice can be issued).
+    if on and "tax_id" in data and tax_id and not _is_spanish_nif(tax_id):
+        raise ValidationError({"tax_id": [VERIFACTU_KEEPS_NIF]})
 
 
 def _is_spanish_nif(tax_id: str) -> bool:

@@ -37,6 +37,9 @@ ACCOUNT_FIELDS = [
     "default_iva_percent",
     "default_irpf_percent",
     "invoice_footer",
+    "verifactu",
+    "corrective_series",
+    "simplified_invoice_limit",
     "created_at",
     "updated_at",
     "links",
@@ -104,6 +107,7 @@ def test_account_links_are_absolute_json_links_with_the_url_id(api, alice):
         {"rel": "clients", "uri": f"{base}/clients.json"},
         {"rel": "invoices", "uri": f"{base}/invoices.json"},
         {"rel": "new_invoice", "uri": f"{base}/invoices/new.json"},
+        {"rel": "verifactu_records", "uri": f"{base}/verifactu/records.json"},
     ]
 
 

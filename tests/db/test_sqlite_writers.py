@@ -32,7 +32,7 @@ PROGRAM = textwrap.dedent(
 
     user = account_create(login="w", password="pw-123456789", email="w@example.com",
                           account_name="Writers SL", tax_id="B12345674")
-    client = client_create(account=user.account, data={"name": "Cliente SA"})
+    client = client_create(account=user.account, data={"name": "Cliente SA", "tax_id": "B87654323"})
     line = LineData("Servicio", Decimal("1"), Decimal("100"), Decimal("21"))
     errors = []
 

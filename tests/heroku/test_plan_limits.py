@@ -18,7 +18,11 @@ LINE = LineData("Servicio", Decimal("1"), Decimal("10"), Decimal("21"))
 
 @pytest.fixture
 def test_plan_account(db):
-    return resource_provision(uuid=uuid.uuid4(), plan="test", name="limited-app").resource.account
+    account = resource_provision(uuid=uuid.uuid4(), plan="test", name="limited-app").resource.account
+    # A provisioned account has no NIF yet; invoices under VERI*FACTU need one.
+    account.tax_id = "B12345674"
+    account.save(update_fields=["tax_id"])
+    return account
 
 
 def test_the_test_plan_refuses_a_client_beyond_its_limit(test_plan_account):
@@ -33,7 +37,8 @@ def test_the_test_plan_refuses_a_client_beyond_its_limit(test_plan_account):
 
 def test_the_test_plan_refuses_an_invoice_beyond_its_monthly_limit(test_plan_account):
     plan = Plan.objects.get(slug="test")
-    client = client_create(account=test_plan_account, data={"name": "Cliente"})
+    client = client_create(account=test_plan_account,
+                           data={"name": "Cliente", "tax_id": "B87654323"})
     for _ in range(plan.max_invoices_per_month):
         invoice_create(account=test_plan_account, client=client, lines=[LINE], data={})
     with pytest.raises(ValidationError) as refused:
