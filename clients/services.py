@@ -42,6 +42,9 @@ def client_update(*, client: Client, data: dict[str, Any]) -> Client:
 
 @transaction.atomic
 def client_delete(*, client: Client) -> None:
+    # The account lock that creating an invoice takes: an invoice created meanwhile is
+    # seen here, or its creation sees this client gone (no foreign-key violation).
+    Account.objects.select_for_update().filter(pk=client.account_id).values_list("pk").first()
     if client.invoices.exists():
         raise ValidationError({"base": [CLIENT_HAS_INVOICES]})
     client.delete()

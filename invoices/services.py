@@ -77,6 +77,7 @@ SIMPLIFIED_INTRA_EU = (
 NOT_ON_A_DRAFT = "payments are registered on issued invoices"
 NOT_ON_A_VOIDED = "a voided invoice takes no payments"
 CLIENT_REQUIRED = "can't be blank"
+CLIENT_GONE = "does not exist"
 
 # Amount columns hold 16 integer digits.
 MAX_AMOUNT = Decimal("1e16")
@@ -233,6 +234,13 @@ def _lock_account(account: Account) -> bool:
     )
 
 
+def _check_client_exists(invoice: Invoice) -> None:
+    """Under the account lock, which a client's DELETE takes too: the client is still there
+    (a 422, not a foreign-key violation at commit)."""
+    if invoice.client_id is not None and not Client.objects.filter(pk=invoice.client_id).exists():
+        raise ValidationError({"client_id": [CLIENT_GONE]})
+
+
 def _prepare_issue(
     invoice: Invoice, lines: list[InvoiceLine], breakdown: taxes.Breakdown
 ) -> Alta | None:
@@ -259,6 +267,7 @@ def _issue(
     issued, with its record when the account keeps them. Runs inside a transaction."""
     content = _prepare_issue(invoice, lines, breakdown)
     verifactu = _lock_account(invoice.account)
+    _check_client_exists(invoice)
     if verifactu and content is None:  # switched on a moment ago
         invoice.account.verifactu = True
         content = records.alta_content(invoice=invoice, lines=lines, breakdown=breakdown)
@@ -280,8 +289,9 @@ def _issue(
     except IntegrityError as error:
         # The constraint is the last line of defence behind the account lock.
         raise ValidationError({"number": [NUMBER_TAKEN]}) from error
+    invoice.alta_records = []
     if verifactu:
-        records.record_alta(invoice=invoice, content=content)
+        invoice.alta_records = [records.record_alta(invoice=invoice, content=content)]
         # Frozen last: the database refuses line inserts into a frozen invoice.
         Invoice.objects.filter(pk=invoice.pk).update(frozen=True)
         invoice.frozen = True
@@ -332,6 +342,8 @@ def invoice_create(
             raise ValidationError({"number": [DRAFT_HAS_NO_NUMBER]})
         invoice.status = Invoice.Status.DRAFT
         invoice.year = invoice.issue_date.year if invoice.issue_date else None
+        _lock_account(account)
+        _check_client_exists(invoice)
         invoice.save()
         _save_lines(invoice, line_models, replace=False)
         return invoice

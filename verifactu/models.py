@@ -128,8 +128,9 @@ class Record(models.Model):
         return f"{self.kind} {self.invoice_number} #{self.position}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not set(kwargs.get("update_fields") or ()) <= set(
-            ANSWER_FIELDS
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None and (
+            update_fields is None or not set(update_fields) <= set(ANSWER_FIELDS)
         ):
             raise AppendOnlyError("records are append-only: a record is written once")
         super().save(*args, **kwargs)

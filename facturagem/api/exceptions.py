@@ -7,7 +7,12 @@ attribute → messages (`base` for the whole). Malformed bodies: 400 with the sa
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
@@ -76,7 +81,9 @@ def _errors_response(code: int, message: str, headers: dict[str, str] | None = N
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
-    if isinstance(exc, Http404 | exceptions.NotFound):
+    # ObjectDoesNotExist: a row that went while the request ran (a concurrent DELETE the
+    # service found gone under its lock) is as gone as one that never was.
+    if isinstance(exc, Http404 | exceptions.NotFound | ObjectDoesNotExist):
         return _errors_response(404, NOT_FOUND)
     if isinstance(exc, exceptions.NotAcceptable):
         return HttpResponse(

@@ -1,5 +1,6 @@
-"""Races (CONTRACT §6): concurrent creates never receive the same number, and concurrent
-payments never overpay an invoice.
+"""Races (CONTRACT §6, §8): concurrent creates never receive the same number nor fork the
+account's chain of records, concurrent payments never overpay an invoice, and concurrent
+deletes neither subtract a payment twice nor answer 500.
 
 Real threads with their own database connections and committed transactions, so these
 tests run outside pytest-django's per-test transaction. On PostgreSQL the row locks decide
@@ -26,9 +27,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import Client as HttpClient
 
+from clients.models import Client
 from invoices.models import Invoice, Payment
 from invoices.services import AMOUNT_OVER_OUTSTANDING, invoice_register_payment
 from tests.factories import line, make_client, make_invoice
+from verifactu import xml
+from verifactu.models import Record
 
 WORKERS = 20
 NUMBERS = [f"2026/{n:04d}" for n in range(1, WORKERS + 1)]
@@ -71,8 +75,8 @@ def run_in_threads(count: int, work: Callable[[int], object]) -> list[object]:
     return results
 
 
-def race_creates(account, api_key: str) -> list[object]:
-    """WORKERS invoices created at once through the HTTP API: their numbers (or errors)."""
+def race_creates(account, api_key: str, workers: int = WORKERS) -> list[object]:
+    """`workers` invoices created at once through the HTTP API: their numbers (or errors)."""
     client = make_client(account)
 
     def create(index: int) -> str:
@@ -87,7 +91,44 @@ def race_creates(account, api_key: str) -> list[object]:
         assert response.status_code == 200, response.content
         return response.json()["number"]
 
-    return run_in_threads(WORKERS, create)
+    return run_in_threads(workers, create)
+
+
+def chain_problems(account) -> list[str]:
+    """What is wrong with the account's chain, recomputed from the stored XML alone: every
+    record links to the one before it, and carries the huella of its own literals."""
+    problems = []
+    previous = None
+    for position, record in enumerate(
+        Record.objects.filter(account=account).order_by("position"), start=1
+    ):
+        stored = record.xml.encode()
+        if record.position != position:
+            problems.append(f"position {record.position} where {position} was due")
+        if record.previous_id != (previous.pk if previous else None):
+            problems.append(f"record {position} is not linked to record {position - 1}")
+        if xml.previous_hash_of(stored) != (previous.hash if previous else ""):
+            problems.append(f"record {position} chains to another huella")
+        if xml.recompute_hash(stored) != record.hash:
+            problems.append(f"record {position}'s huella is not that of its own XML")
+        previous = record
+    return problems
+
+
+def race_payment_deletes(account, api_key: str, workers: int = 10) -> tuple[Invoice, list]:
+    """`workers` DELETEs of the same payment at once: their HTTP statuses."""
+    invoice = make_invoice(account, lines=[line(unit_price="100")],
+                           issue_date=datetime.date(2026, 5, 4))
+    invoice_register_payment(invoice=invoice, amount=Decimal("21.00"))
+    payment = invoice_register_payment(invoice=invoice, amount=Decimal("50.00"))
+    url = f"/api/v1/accounts/{account.pk}/invoices/{invoice.pk}/payments/{payment.pk}.json"
+
+    def delete(index: int) -> int:
+        return HttpClient().delete(url, HTTP_X_API_KEY=api_key).status_code
+
+    results = run_in_threads(workers, delete)
+    invoice.refresh_from_db()
+    return invoice, results
 
 
 def race_payments(account) -> tuple[Invoice, list[object]]:
@@ -119,6 +160,74 @@ def test_twenty_parallel_creates_get_twenty_distinct_consecutive_numbers(shared_
 
 
 @transactional
+def test_fifty_parallel_issues_make_fifty_consecutive_numbers_and_one_linear_chain(
+    shared_database, alice
+):
+    numbers = race_creates(alice.account, alice.api_key, workers=50)
+
+    assert not [n for n in numbers if isinstance(n, BaseException)], numbers
+    assert sorted(numbers) == [f"2026/{n:04d}" for n in range(1, 51)]
+    assert Record.objects.filter(account=alice.account).count() == 50
+    assert chain_problems(alice.account) == []
+
+
+@transactional
+def test_parallel_deletes_of_one_payment_subtract_it_once(shared_database, alice):
+    invoice, statuses = race_payment_deletes(alice.account, alice.api_key)
+
+    assert sorted(statuses) == [200] + [404] * 9, statuses
+    assert invoice.paid_amount == Decimal("21.00")
+    assert Payment.objects.filter(invoice=invoice).count() == 1
+
+
+@transactional
+def test_an_invoice_delete_racing_payments_ends_in_clean_answers(shared_database, alice):
+    alice.account.verifactu = False  # a legacy account, where an issued invoice may go
+    alice.account.save()
+    invoice = make_invoice(alice.account, lines=[line(unit_price="100")],
+                           issue_date=datetime.date(2026, 5, 4))
+    base = f"/api/v1/accounts/{alice.account.pk}/invoices/{invoice.pk}"
+
+    def act(index: int) -> int:
+        client = HttpClient()
+        if index == 0:
+            return client.delete(f"{base}.json", HTTP_X_API_KEY=alice.api_key).status_code
+        return client.post(f"{base}/payments.json", {"amount": "1.00"},
+                           content_type="application/json",
+                           HTTP_X_API_KEY=alice.api_key).status_code
+
+    statuses = run_in_threads(6, act)
+
+    assert set(statuses) <= {200, 404}, statuses
+    assert not Invoice.objects.filter(pk=invoice.pk).exists()
+    assert not Payment.objects.filter(invoice_id=invoice.pk).exists()
+
+
+@transactional
+def test_a_client_delete_racing_an_invoice_create_ends_in_clean_answers(shared_database, alice):
+    client = make_client(alice.account, name="Efímero SL")
+    base = f"/api/v1/accounts/{alice.account.pk}"
+
+    def act(index: int) -> int:
+        http = HttpClient()
+        if index == 0:
+            return http.delete(f"{base}/clients/{client.pk}.json",
+                               HTTP_X_API_KEY=alice.api_key).status_code
+        return http.post(
+            f"{base}/invoices.json",
+            {"client_id": client.pk, "lines": [{"description": "x", "quantity": "1",
+                                                "unit_price": "1"}]},
+            content_type="application/json", HTTP_X_API_KEY=alice.api_key,
+        ).status_code
+
+    statuses = run_in_threads(4, act)
+
+    assert set(statuses) <= {200, 422}, statuses
+    invoices = Invoice.objects.filter(client_id=client.pk).count()
+    assert Client.objects.filter(pk=client.pk).exists() == (invoices > 0)
+
+
+@transactional
 def test_two_parallel_payments_of_the_whole_amount_pay_the_invoice_once(shared_database, alice):
     invoice, results = race_payments(alice.account)
 
@@ -139,13 +248,19 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from tests.conftest import make_persona
-from tests.api.test_concurrency import race_creates, race_payments
+from tests.api.test_concurrency import (
+    chain_problems, race_creates, race_payment_deletes, race_payments,
+)
 from invoices.models import Payment
 
 alice = make_persona("alice", account_name="Kovacek Nienow SL", tax_id="B12345674")
 numbers = race_creates(alice.account, alice.api_key)
 invoice, results = race_payments(alice.account)
+deleted, statuses = race_payment_deletes(alice.account, alice.api_key)
 print(json.dumps({
+    "chain": chain_problems(alice.account),
+    "delete_statuses": sorted(statuses),
+    "after_deletes": str(deleted.paid_amount),
     "numbers": [n if isinstance(n, str) else repr(n) for n in numbers],
     "payments": sum(isinstance(r, Payment) for r in results),
     "rejections": [getattr(r, "message_dict", repr(r)) for r in results
@@ -181,4 +296,7 @@ def test_the_races_are_won_on_a_file_backed_sqlite_database_too(tmp_path: Path):
     assert outcome["rejections"] == [{"amount": ONE_REJECTION}]
     assert outcome["paid_amount"] == outcome["total"] == "121.00"
     assert outcome["stored_payments"] == 1
+    assert outcome["chain"] == []
+    assert outcome["delete_statuses"] == [200] + [404] * 9
+    assert outcome["after_deletes"] == "21.00"
     assert connection.vendor == "sqlite"

@@ -18,7 +18,8 @@ LINE = LineData("Servicio", Decimal("1"), Decimal("10"), Decimal("21"))
 
 @pytest.fixture
 def test_plan_account(db):
-    account = resource_provision(uuid=uuid.uuid4(), plan="test", name="limited-app").resource.account
+    resource = resource_provision(uuid=uuid.uuid4(), plan="test", name="limited-app").resource
+    account = resource.account
     # A provisioned account has no NIF yet; invoices under VERI*FACTU need one.
     account.tax_id = "B12345674"
     account.save(update_fields=["tax_id"])
