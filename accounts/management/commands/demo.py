@@ -7,7 +7,13 @@ from django.db import transaction
 from accounts import services
 from accounts.models import User
 from clients.services import client_create
-from invoices.services import LineData, invoice_create, invoice_register_payment
+from invoices.services import (
+    LineData,
+    invoice_correct,
+    invoice_create,
+    invoice_register_payment,
+    invoice_void,
+)
 
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the published password of the demo account
@@ -79,10 +85,10 @@ class Command(BaseCommand):
                 "postal_code": "08007",
             },
         )
-        client_create(
+        bookshop = client_create(
             account=account,
             data={"name": "Bücher GmbH", "tax_id": "DE136695976", "country": "DE",
-                  "city": "Berlin"},
+                  "street1": "Friedrichstraße 100", "city": "Berlin", "postal_code": "10117"},
         )
         today = datetime.date.today()
         first = invoice_create(
@@ -98,7 +104,7 @@ class Command(BaseCommand):
                   "due_date": today, "notes": "Gracias por su confianza."},
         )
         invoice_register_payment(invoice=first, amount=Decimal("500.00"))
-        invoice_create(
+        supplies = invoice_create(
             account=account,
             client=retailer,
             lines=[
@@ -109,4 +115,28 @@ class Command(BaseCommand):
             ],
             data={"due_date": today + datetime.timedelta(30)},
         )
+        # Five pairs of gloves came back: a corrective invoice by differences (R1).
+        invoice_correct(
+            invoice=supplies,
+            reason="Devolución de 5 pares de guantes defectuosos",
+            lines=[LineData("Guantes de trabajo (devolución)", Decimal("-5"), Decimal("4.10"),
+                            Decimal("21"))],
+        )
+        # A service to a German business: not subject to Spanish IVA (reverse charge there).
+        invoice_create(
+            account=account,
+            client=bookshop,
+            lines=[LineData("Diseño de cubierta", Decimal("1"), Decimal("850"), Decimal("0"),
+                            treatment="N2")],
+            data={"due_date": today + datetime.timedelta(30)},
+        )
+        # Issued twice by mistake: the duplicate is voided (its number stays consumed).
+        duplicate = invoice_create(
+            account=account,
+            client=agency,
+            lines=[LineData("Horas de consultoría", Decimal("2"), Decimal("60"),
+                            Decimal("21"))],
+            data={},
+        )
+        invoice_void(invoice=duplicate, reason="Emitida dos veces por error")
         return user
