@@ -234,3 +234,33 @@ if not VERIFACTU_PRODUCER_NIF:
     VERIFACTU_PRODUCER_NIF = "B00000000"
 VERIFACTU_SYSTEM_NAME = "FACTURAgem"
 VERIFACTU_SYSTEM_ID = "FG"
+
+# --- AEAT certificates and transport (certificates/, verifactu/transport.py) -----------------
+INSTALLED_APPS += ["certificates"]  # here, apart, for easy merges
+# Account certificates' private keys are stored encrypted (Fernet) under these keys, never
+# under SECRET_KEY: a comma-separated list, the first encrypts, all decrypt (rotation: put the
+# new key first, run `manage.py rotate_certificate_key`, then drop the old one). Unset in
+# production: the service starts, uploads answer 503 and `manage.py check` warns. DEBUG has a
+# fixed development key (never for real certificates).
+from cryptography.fernet import Fernet  # noqa: E402
+
+CERTIFICATE_ENCRYPTION_KEYS = env_list("CERTIFICATE_ENCRYPTION_KEY")
+for _key in CERTIFICATE_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            "CERTIFICATE_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 bytes), "
+            "comma-separated"
+        ) from _error
+if not CERTIFICATE_ENCRYPTION_KEYS and DEBUG:
+    # b"development-only-not-a-real-key!"
+    CERTIFICATE_ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1yZWFsLWtleSE="]
+# The service-wide certificate (presents as the taxpayers' representative): a PKCS#12 file,
+# or the same file in base64 (Heroku config vars hold no files), and its password.
+AEAT_CERTIFICATE_FILE = os.environ.get("AEAT_CERTIFICATE_FILE", "")
+AEAT_CERTIFICATE_BASE64 = os.environ.get("AEAT_CERTIFICATE_BASE64", "")
+AEAT_CERTIFICATE_PASSWORD = os.environ.get("AEAT_CERTIFICATE_PASSWORD", "")
+# Seconds to wait for the AEAT: to connect, and for its answer to a 1000-record message.
+AEAT_CONNECT_TIMEOUT = float(os.environ.get("AEAT_CONNECT_TIMEOUT", "10"))
+AEAT_READ_TIMEOUT = float(os.environ.get("AEAT_READ_TIMEOUT", "120"))

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("countries.urls")),
     path("", include("clients.urls")),
     path("", include("invoices.urls")),
+    path("", include("certificates.urls")),
 ]
 
 urlpatterns = [
