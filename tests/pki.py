@@ -76,7 +76,7 @@ class Issued:
                 serialization.PrivateFormat.PKCS12.encryption_builder()
                 .kdf_rounds(2048)
                 .key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC)
-                .hmac_hash(hashes.SHA1())
+                .hmac_hash(hashes.SHA1())  # noqa: S303 (the legacy format on purpose)
                 .build(password.encode())
             )
         else:
