@@ -166,10 +166,10 @@ def open_pkcs12(data: bytes, password: str) -> Bundle:
         raise BundleError("password", WRONG_PASSWORD) from error
     except Exception as error:  # an algorithm OpenSSL refuses, a malformed inner structure
         raise BundleError("certificate", NOT_PKCS12) from error
-    if certificate is None:
-        raise BundleError("certificate", NO_CERTIFICATE)
     if key is None:
         raise BundleError("certificate", NO_PRIVATE_KEY)
+    if certificate is None:
+        raise BundleError("certificate", NO_CERTIFICATE)
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise BundleError("certificate", UNSUPPORTED_KEY)
     if key.public_key().public_numbers() != certificate.public_key().public_numbers():
