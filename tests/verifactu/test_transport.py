@@ -312,3 +312,26 @@ def test_every_business_answer_validates_against_respuesta_suministro(
     payload = etree.fromstring(body).find(f"{{{SOAPENV}}}Body")[0]
 
     schema.validate(payload, "RespuestaSuministro")
+
+
+# -- the same path the sender takes --------------------------------------------------------
+
+
+def test_an_uploaded_certificate_reaches_the_standin_through_credentials_for(
+        aeat_standin, pki, alice, settings):
+    from certificates import services
+
+    settings.AEAT_CERTIFICATE_FILE = settings.AEAT_CERTIFICATE_BASE64 = ""
+    issued = pki.ca.issue_entity_representative(entity_nif="B12345674", key="rsa")
+    services.certificate_upload(account=alice.account, data=issued.pkcs12("pw"), password="pw")
+    credentials = services.credentials_for(alice.account)
+    message = soap.build_envelope(
+        taxpayer_name=alice.account.name, taxpayer_nif="B12345674",
+        representative=credentials.representative, incidencia=False, records=[alta()])
+
+    body = transport.post(transport.endpoint_url(credentials), message, credentials,
+                          timeout=transport.default_timeout())
+
+    assert soap.parse_response(body).status == "Correcto"
+    assert aeat_standin.requests[-1].client_subject == issued.subject
+    assert aeat_standin.requests[-1].representative is None
