@@ -5,28 +5,30 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-NO_ENCRYPTION_KEY = (
-    "CERTIFICATE_ENCRYPTION_KEY is not set: accounts cannot upload their AEAT certificate "
-    "(the API answers 503) and the records of accounts that have one cannot be sent."
-)
 SERVICE_EXPIRED = "The service-wide AEAT certificate expired on {date}."
 
 
 @checks.register()
-def certificate_settings(app_configs=None, **kwargs):
-    from certificates import crypto, services
+def service_certificate(app_configs=None, **kwargs):
+    """AEAT_CERTIFICATE_*: the file opens with its password and has not expired."""
+    from certificates import services
 
-    messages = []
-    if not crypto.is_configured():
-        messages.append(checks.Warning(NO_ENCRYPTION_KEY, id="certificates.W001"))
     try:
         credentials = services.service_credentials()
     except ImproperlyConfigured as error:
-        messages.append(checks.Error(str(error), id="certificates.E001"))
-    else:
-        if credentials is not None and credentials.expired(timezone.now()):
-            messages.append(checks.Error(
-                SERVICE_EXPIRED.format(date=credentials.not_after.date()),
-                id="certificates.E002",
-            ))
-    return messages
+        return [checks.Error(str(error), id="certificates.E001")]
+    if credentials is not None and credentials.expired(timezone.now()):
+        return [checks.Error(SERVICE_EXPIRED.format(date=credentials.not_after.date()),
+                             id="certificates.E002")]
+    return []
+
+
+@checks.register(checks.Tags.database)
+def stored_certificates_have_their_key(app_configs=None, databases=None, **kwargs):
+    """Accounts' certificates are stored but CERTIFICATE_ENCRYPTION_KEY is gone (runs with
+    the database checks: `migrate`, `check --database default`)."""
+    from certificates import crypto, services
+
+    if databases and not crypto.is_configured() and services.stored_certificates_exist():
+        return [checks.Error(crypto.NO_KEY, id="certificates.E003")]
+    return []

@@ -124,6 +124,16 @@ def certificate_get(*, account: Account) -> AccountCertificate:
     return AccountCertificate.objects.get(account=account)
 
 
+def stored_certificates_exist() -> bool:
+    """(For the start-up check; False when the table does not exist yet.)"""
+    from django.db import DatabaseError
+
+    try:
+        return AccountCertificate.objects.exists()
+    except DatabaseError:
+        return False
+
+
 def certificate_rotate_keys() -> int:
     """Re-encrypts every stored private key under the first CERTIFICATE_ENCRYPTION_KEY;
     the older keys can be removed from the environment afterwards."""

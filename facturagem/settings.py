@@ -240,19 +240,30 @@ INSTALLED_APPS += ["certificates"]  # here, apart, for easy merges
 # Account certificates' private keys are stored encrypted (Fernet) under these keys, never
 # under SECRET_KEY: a comma-separated list, the first encrypts, all decrypt (rotation: put the
 # new key first, run `manage.py rotate_certificate_key`, then drop the old one). Unset in
-# production: the service starts, uploads answer 503 and `manage.py check` warns. DEBUG has a
-# fixed development key (never for real certificates).
+# production: the service starts, uploads answer 503, and sending with a stored certificate is
+# ImproperlyConfigured. DEBUG has a fixed development key (never for real certificates).
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+
 from cryptography.fernet import Fernet  # noqa: E402
 
-CERTIFICATE_ENCRYPTION_KEYS = env_list("CERTIFICATE_ENCRYPTION_KEY")
-for _key in CERTIFICATE_ENCRYPTION_KEYS:
+
+def _fernet_key(value: str) -> str:
+    """A Fernet key as given, or one derived (SHA-256) from any secret of 32+ characters,
+    such as the 64 hex digits of Heroku's app.json `"generator": "secret"`."""
     try:
-        Fernet(_key)
-    except ValueError as _error:
-        raise ImproperlyConfigured(
-            "CERTIFICATE_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 bytes), "
-            "comma-separated"
-        ) from _error
+        Fernet(value)
+        return value
+    except ValueError:
+        if len(value) < 32:
+            raise ImproperlyConfigured(
+                "CERTIFICATE_ENCRYPTION_KEY must be comma-separated Fernet keys or secrets of "
+                "at least 32 characters"
+            ) from None
+        return base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()).decode()
+
+
+CERTIFICATE_ENCRYPTION_KEYS = [_fernet_key(k) for k in env_list("CERTIFICATE_ENCRYPTION_KEY")]
 if not CERTIFICATE_ENCRYPTION_KEYS and DEBUG:
     # b"development-only-not-a-real-key!"
     CERTIFICATE_ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1yZWFsLWtleSE="]

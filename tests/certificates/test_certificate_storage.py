@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -213,24 +214,51 @@ def test_a_misconfigured_service_certificate_is_said_loudly(
     settings.AEAT_CERTIFICATE_PASSWORD = password
     with pytest.raises(ImproperlyConfigured, match=message):
         services.credentials_for(alice.account)
-    assert any(m.id == "certificates.E001" for m in checks.certificate_settings())
+    assert [m.id for m in checks.service_certificate()] == ["certificates.E001"]
 
 
-def test_start_up_checks_warn_of_a_missing_key_and_an_expired_service_certificate(
-        ca, settings):
+def test_start_up_checks_report_an_expired_service_certificate(ca, settings):
     import datetime
 
     from tests.pki import now
 
-    settings.CERTIFICATE_ENCRYPTION_KEYS = []
     old = ca.issue_entity_seal(not_before=now() - datetime.timedelta(days=30),
                                not_after=now() - datetime.timedelta(days=1))
     settings.AEAT_CERTIFICATE_FILE = ""
     settings.AEAT_CERTIFICATE_BASE64 = base64.b64encode(old.pkcs12(PASSWORD)).decode()
     settings.AEAT_CERTIFICATE_PASSWORD = PASSWORD
 
-    assert {m.id for m in checks.certificate_settings()} == {
-        "certificates.W001", "certificates.E002"}
+    assert [m.id for m in checks.service_certificate()] == ["certificates.E002"]
+
+
+def test_start_up_checks_report_stored_certificates_without_their_key(alice, alices, settings):
+    store(alice, alices)
+    assert checks.stored_certificates_have_their_key(databases=["default"]) == []
+
+    settings.CERTIFICATE_ENCRYPTION_KEYS = []
+    assert [m.id for m in checks.stored_certificates_have_their_key(databases=["default"])] == [
+        "certificates.E003"]
+
+
+def test_any_long_secret_is_a_key_so_herokus_generated_secrets_work(tmp_path):
+    import subprocess
+    import sys
+
+    probe = ("from django.conf import settings; import django; django.setup(); "
+             "from cryptography.fernet import Fernet; "
+             "[Fernet(k) for k in settings.CERTIFICATE_ENCRYPTION_KEYS]; "
+             "print(len(settings.CERTIFICATE_ENCRYPTION_KEYS))")
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE":
+           "facturagem.settings", "CERTIFICATE_ENCRYPTION_KEY": f"{'ab' * 32},{KEY_A}"}
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                            text=True, timeout=60, cwd=root)
+    assert result.stdout.strip() == "2", result.stderr
+
+    env["CERTIFICATE_ENCRYPTION_KEY"] = "short"
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                            text=True, timeout=60, cwd=root)
+    assert "at least 32 characters" in result.stderr
 
 
 # -- endpoints -------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ recorded, and answers as scripted.
     standin.script(incorrect(4104), fault("server"), slow(5))   # the next three answers
     …
     standin.requests      # what arrived: body, client certificate subject, arrival time
-    standin.stop()
+    standin.max_in_flight # {taxpayer NIF: most messages it had in flight at once}
+    standin.stop()        # connections refused; start() again on the same port
 
 By default (nothing scripted) every record is answered Correcto, echoing its IDFactura and
 RefExterna, with a fresh CSV and `default_wait` as TiempoEsperaEnvio. A schema-invalid
@@ -101,6 +102,7 @@ class ReceivedRequest:
     incidencia: str = ""
     records: list[RecordInfo] = field(default_factory=list)
     cabecera: etree._Element | None = field(default=None, repr=False)
+    answered_monotonic: float | None = None  # when the answer was written (None: dropped)
 
     @property
     def valid(self) -> bool:
@@ -355,6 +357,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         )
         _read_message(request)
         standin._arrived(request)
+        try:
+            self._answer(request)
+        finally:
+            standin._done(request)
+
+    def _answer(self, request: ReceivedRequest) -> None:
+        standin = self.server.standin
         if not request.valid:
             text = (f"Codigo[4102].{errors.describe(4102)} "
                     f"{'; '.join(request.schema_errors)[:1000]}")
@@ -375,6 +384,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(reply.body)
+        self.wfile.flush()
+        request.answered_monotonic = time.monotonic()
         self.close_connection = True
 
     def do_GET(self) -> None:
@@ -417,6 +428,9 @@ class AeatStandIn:
         whose client certificates are accepted (tests.pki)."""
         self.default_wait = default_wait
         self.requests: list[ReceivedRequest] = []
+        # The most messages one taxpayer (ObligadoEmision NIF) ever had in flight at once.
+        self.max_in_flight: dict[str, int] = {}
+        self._in_flight: dict[str, int] = {}
         self.handshake_failures: list[str] = []
         self._answers: deque[Answer] = deque()
         self._lock = threading.Lock()
@@ -484,6 +498,19 @@ class AeatStandIn:
     def _arrived(self, request: ReceivedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+            nif = request.taxpayer_nif
+            self._in_flight[nif] = self._in_flight.get(nif, 0) + 1
+            self.max_in_flight[nif] = max(self.max_in_flight.get(nif, 0), self._in_flight[nif])
+
+    def _done(self, request: ReceivedRequest) -> None:
+        with self._lock:
+            self._in_flight[request.taxpayer_nif] -= 1
+
+    def records_received(self, nif: str | None = None) -> list[RecordInfo]:
+        """Every record that arrived in a valid message (of one taxpayer, if given)."""
+        with self._lock:
+            return [record for request in self.requests if request.valid
+                    for record in request.records if nif in (None, request.taxpayer_nif)]
 
     def _refused_handshake(self, error: BaseException) -> None:
         with self._lock:

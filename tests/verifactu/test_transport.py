@@ -335,3 +335,19 @@ def test_an_uploaded_certificate_reaches_the_standin_through_credentials_for(
     assert soap.parse_response(body).status == "Correcto"
     assert aeat_standin.requests[-1].client_subject == issued.subject
     assert aeat_standin.requests[-1].representative is None
+
+
+def test_the_standin_counts_messages_in_flight_per_taxpayer(aeat_standin, credentials):
+    import threading
+
+    aeat_standin.script(aeat.slow(0.5), aeat.slow(0.5))
+    threads = [threading.Thread(target=send, args=(aeat_standin, credentials, envelope()))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert aeat_standin.max_in_flight == {"B12345674": 2}
+    assert len(aeat_standin.records_received("B12345674")) == 2
+    assert all(r.answered_monotonic >= r.arrived_monotonic + 0.5 for r in aeat_standin.requests)
