@@ -28,6 +28,7 @@ from collections.abc import Iterator
 import requests
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from requests.adapters import HTTPAdapter
 
 from certificates.credentials import Credentials
@@ -57,6 +58,7 @@ HTTP_ERROR = "HTTP {status} without a SOAP answer"
 TLS_FAILED = "TLS failed: {error}"
 TIMED_OUT = "no answer within {seconds} s ({phase})"
 CONNECTION_FAILED = "connection failed: {error}"
+NOT_HTTPS = "The AEAT endpoint must be an https:// URL (a client certificate needs TLS): {url}"
 
 
 def endpoint_url(credentials: Credentials | None = None) -> str:
@@ -177,10 +179,11 @@ def post(
 ) -> bytes:
     """POSTs one SOAP envelope; the body of a 200 answer. Raises SoapFault for a SOAP
     Fault (whatever the HTTP status) and TransportError for no usable answer."""
+    if not url.lower().startswith("https://"):
+        raise ImproperlyConfigured(NOT_HTTPS.format(url=url))
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     with requests.Session() as session:
         session.mount("https://", ClientCertificateAdapter(credentials))
-        session.mount("http://", HTTPAdapter(max_retries=0))
         try:
             response = session.post(url, data=envelope, headers=HEADERS, timeout=(connect, read),
                                     stream=True, allow_redirects=False, verify=True)

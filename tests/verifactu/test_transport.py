@@ -351,3 +351,10 @@ def test_the_standin_counts_messages_in_flight_per_taxpayer(aeat_standin, creden
     assert aeat_standin.max_in_flight == {"B12345674": 2}
     assert len(aeat_standin.records_received("B12345674")) == 2
     assert all(r.answered_monotonic >= r.arrived_monotonic + 0.5 for r in aeat_standin.requests)
+
+
+def test_a_plain_http_endpoint_is_refused(credentials):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="https://"):
+        transport.post("http://127.0.0.1:9/aeat", envelope(), credentials, timeout=TIMEOUT)
