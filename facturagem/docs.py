@@ -10,7 +10,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
-PAGES = {"api": "API reference", "heroku": "Heroku add-on"}
+PAGES = {
+    "api": "API reference",
+    "heroku": "Heroku add-on",
+    "declaracion-responsable": "Declaración responsable del sistema informático de facturación",
+}
 
 
 @lru_cache(maxsize=len(PAGES))

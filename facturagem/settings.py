@@ -234,3 +234,44 @@ if not VERIFACTU_PRODUCER_NIF:
     VERIFACTU_PRODUCER_NIF = "B00000000"
 VERIFACTU_SYSTEM_NAME = "FACTURAgem"
 VERIFACTU_SYSTEM_ID = "FG"
+
+# --- AEAT certificates and transport (certificates/, verifactu/transport.py) -----------------
+INSTALLED_APPS += ["certificates"]  # here, apart, for easy merges
+# Account certificates' private keys are stored encrypted (Fernet) under these keys, never
+# under SECRET_KEY: a comma-separated list, the first encrypts, all decrypt (rotation: put the
+# new key first, run `manage.py rotate_certificate_key`, then drop the old one). Unset in
+# production: the service starts, uploads answer 503, and sending with a stored certificate is
+# ImproperlyConfigured. DEBUG has a fixed development key (never for real certificates).
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+
+from cryptography.fernet import Fernet  # noqa: E402
+
+
+def _fernet_key(value: str) -> str:
+    """A Fernet key as given, or one derived (SHA-256) from any secret of 32+ characters,
+    such as the 64 hex digits of Heroku's app.json `"generator": "secret"`."""
+    try:
+        Fernet(value)
+        return value
+    except ValueError:
+        if len(value) < 32:
+            raise ImproperlyConfigured(
+                "CERTIFICATE_ENCRYPTION_KEY must be comma-separated Fernet keys or secrets of "
+                "at least 32 characters"
+            ) from None
+        return base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()).decode()
+
+
+CERTIFICATE_ENCRYPTION_KEYS = [_fernet_key(k) for k in env_list("CERTIFICATE_ENCRYPTION_KEY")]
+if not CERTIFICATE_ENCRYPTION_KEYS and DEBUG:
+    # b"development-only-not-a-real-key!"
+    CERTIFICATE_ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1yZWFsLWtleSE="]
+# The service-wide certificate (presents as the taxpayers' representative): a PKCS#12 file,
+# or the same file in base64 (Heroku config vars hold no files), and its password.
+AEAT_CERTIFICATE_FILE = os.environ.get("AEAT_CERTIFICATE_FILE", "")
+AEAT_CERTIFICATE_BASE64 = os.environ.get("AEAT_CERTIFICATE_BASE64", "")
+AEAT_CERTIFICATE_PASSWORD = os.environ.get("AEAT_CERTIFICATE_PASSWORD", "")
+# Seconds to wait for the AEAT: to connect, and for its answer to a 1000-record message.
+AEAT_CONNECT_TIMEOUT = float(os.environ.get("AEAT_CONNECT_TIMEOUT", "10"))
+AEAT_READ_TIMEOUT = float(os.environ.get("AEAT_READ_TIMEOUT", "120"))

@@ -17,3 +17,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Static files come from the apps' folders (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# b"test-suite-only-not-a-real-key!!" (certificates/: keys at rest; DEBUG is off in tests).
+CERTIFICATE_ENCRYPTION_KEYS = ["dGVzdC1zdWl0ZS1vbmx5LW5vdC1hLXJlYWwta2V5ISE="]

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("clients.urls")),
     path("", include("invoices.urls")),
     path("", include("verifactu.urls")),
+    path("", include("certificates.urls")),
 ]
 
 urlpatterns = [

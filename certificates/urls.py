@@ -1,0 +1,6 @@
+from certificates import views
+from facturagem.api.routes import route
+
+urlpatterns = [
+    route("accounts/(?P<account_id>ID)/certificate", views.CertificateView, "certificate"),
+]
