@@ -14,6 +14,7 @@ PDFs are written. The samples do not need Django.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -22,9 +23,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# The PDF's words come from Django's translation catalogues (invoices/locale/).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facturagem.settings_test")
+django.setup()
 
 from invoices.pdf import (  # noqa: E402
     InvoicePdf,

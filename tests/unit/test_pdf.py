@@ -59,7 +59,7 @@ def line(desc, qty, price, total, iva="21", disc="0", re_pct="0") -> PdfLine:
 
 
 def base_invoice(**changes) -> InvoicePdf:
-    """1.200,00 € at 21 %: IVA 252,00 €, total 1.452,00 €."""
+    """1200,00 € at 21 %: IVA 252,00 €, total 1452,00 €."""
     inv = InvoicePdf(
         number="2026-0007",
         series="B",
@@ -156,21 +156,29 @@ def full_text() -> str:
 
 
 # ------------------------------------------------------------------ formatting
+#
+# Numbers, amounts and dates are spelt as CLDR says (through Babel): Spanish groups
+# thousands only from five integer digits ("1234,56 €", "12.345,67 €"), English always
+# ("€1,234.56"). Rounding is half up, to two decimals for money, up to four for unit prices
+# and percentages and up to three for quantities.
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
         (D("0"), "0,00 €"),
-        (D("1234.56"), "1.234,56 €"),
+        (D("1234.56"), "1234,56 €"),
+        (D("9999.99"), "9999,99 €"),
+        (D("10000"), "10.000,00 €"),
         (D("-5"), "-5,00 €"),
+        (D("-12345.6"), "-12.345,60 €"),
         (D("1234567.8"), "1.234.567,80 €"),
-        (D("999.999"), "1.000,00 €"),
+        (D("999.999"), "1000,00 €"),
         (D("0.005"), "0,01 €"),
+        (D("0.015"), "0,02 €"),  # half up, not half even
         (D("-0.001"), "0,00 €"),
         (D("100"), "100,00 €"),
-        (D("1000"), "1.000,00 €"),
-        (1234.56, "1.234,56 €"),
+        ("1234.56", "1234,56 €"),
         (7, "7,00 €"),
     ],
 )
@@ -186,17 +194,35 @@ def test_format_money_es(value, expected):
         (D("1234.56"), "€1,234.56"),
         (D("-5"), "-€5.00"),
         (D("1234567.8"), "€1,234,567.80"),
+        (D("2.675"), "€2.68"),
     ],
 )
 def test_format_money_en(value, expected):
     assert format_money(value, "en") == expected
 
 
+def test_money_keeps_every_digit_of_large_amounts():
+    assert format_money(D("123456789012.34")) == "123.456.789.012,34 €"
+    assert format_money(D("0.1") + D("0.2")) == "0,30 €"
+
+
+def test_floats_are_refused_because_they_are_not_exact():
+    for formatter in (format_money, format_unit_price, format_quantity, format_percent):
+        with pytest.raises(TypeError):
+            formatter(1234.56)
+
+
 def test_format_money_other_currencies():
-    assert format_money(D("10"), "es", "USD") == "10,00 $"
+    assert format_money(D("10"), "es", "USD") == "10,00 US$"
+    assert format_money(D("10"), "en", "USD") == "$10.00"
     assert format_money(D("10"), "en", "GBP") == "£10.00"
     assert format_money(D("10"), "es", "CHF") == "10,00 CHF"
-    assert format_money(D("10"), "en", "CHF") == "10.00 CHF"
+    assert format_money(D("10"), "en", "CHF") == "CHF10.00"
+
+
+def test_formatted_text_has_plain_spaces_only():
+    for text in (format_money(D("1")), format_percent(D("21")), format_unit_price(D("1"))):
+        assert "\u00a0" not in text and "\u202f" not in text, repr(text)
 
 
 @pytest.mark.parametrize(
@@ -208,6 +234,7 @@ def test_format_money_other_currencies():
         (D("7.50"), "7,5 %"),
         (D("5.2"), "5,2 %"),
         (D("1.40"), "1,4 %"),
+        (D("0.62"), "0,62 %"),
         (D("0"), "0 %"),
         (D("0.00"), "0 %"),
         (D("100"), "100 %"),
@@ -232,27 +259,37 @@ def test_format_percent_en():
         (D("1.5"), "1,5"),
         (D("1.50"), "1,5"),
         (D("0.125"), "0,125"),
-        (D("1000"), "1.000"),
-        (D("1234.5"), "1.234,5"),
+        (D("0.1255"), "0,126"),  # three decimals at most, half up
+        (D("1000"), "1000"),
+        (D("1234.5"), "1234,5"),
+        (D("12345.5"), "12.345,5"),
         (D("-3"), "-3"),
         (D("100"), "100"),
+        (D("1E+1"), "10"),
     ],
 )
 def test_format_quantity(value, expected):
     assert format_quantity(value) == expected
 
 
-def test_format_unit_price_keeps_significant_decimals():
+def test_format_quantity_en():
+    assert format_quantity(D("1234.5"), "en") == "1,234.5"
+
+
+def test_format_unit_price_keeps_up_to_four_decimals():
     assert format_unit_price(D("48")) == "48,00 €"
     assert format_unit_price(D("0.0125")) == "0,0125 €"
     assert format_unit_price(D("35.50")) == "35,50 €"
+    assert format_unit_price(D("35.5000")) == "35,50 €"
+    assert format_unit_price(D("0.00125")) == "0,0013 €"
+    assert format_unit_price(D("12345.6789")) == "12.345,6789 €"
     assert format_unit_price(D("0.0125"), "en") == "€0.0125"
 
 
 def test_format_date():
     assert format_date(date(2026, 11, 21)) == "21/11/2026"
-    assert format_date(date(2026, 1, 5)) == "05/01/2026"
-    assert format_date(date(2026, 11, 21), "en") == "2026-11-21"
+    assert format_date(date(2026, 1, 5)) == "5/1/2026"  # CLDR's Spanish yMd: no zero padding
+    assert format_date(date(2026, 11, 21), "en") == "Nov 21, 2026"
     assert format_date(None) == ""
 
 
@@ -292,9 +329,9 @@ def test_short_invoice_has_the_legal_content(short_text):
     assert "Sustitución de válvula de seguridad 2 200,00 € 0 % 21 % 400,00 €" in t
     # taxes and totals
     assert "Base imponible" in t
-    assert "IVA 21 % 1.200,00 € 252,00 €" in t
+    assert "IVA 21 % 1200,00 € 252,00 €" in t
     assert "Total IVA 252,00 €" in t
-    assert "TOTAL 1.452,00 €" in t
+    assert "TOTAL 1452,00 €" in t
     # payment
     assert f"Forma de pago: transferencia bancaria a {IBAN}" in t
     assert "Vencimiento 21/12/2026" in t
@@ -323,7 +360,7 @@ def test_due_date_and_iban_optional():
     t = text_of(base_invoice(due_date=None, iban="", notes="", footer=""))
     assert "Vencimiento" not in t
     assert "Forma de pago" not in t
-    assert "TOTAL 1.452,00 €" in t
+    assert "TOTAL 1452,00 €" in t
 
 
 # ------------------------------------------------------------- full invoice
@@ -337,16 +374,16 @@ def test_full_invoice_breakdown(full_text):
     assert "Sustitución de válvula de seguridad 2 200,00 € 10 % 21 % 5,2 % 360,00 €" in t
     assert "Manual de mantenimiento impreso 1,5 40,00 € 0 % 10 % 1,4 % 60,00 €" in t
     # per-rate breakdown: base, cuota, recargo rate and cuota
-    assert "IVA 21 % 1.102,00 € 231,42 € 5,2 % 57,30 €" in t
+    assert "IVA 21 % 1102,00 € 231,42 € 5,2 % 57,30 €" in t
     assert "IVA 10 % 57,00 € 5,70 € 1,4 % 0,80 €" in t
     # totals
-    assert "Subtotal 1.220,00 €" in t
+    assert "Subtotal 1220,00 €" in t
     assert "Descuento (5 %) -61,00 €" in t
-    assert "Base imponible 1.159,00 €" in t
+    assert "Base imponible 1159,00 €" in t
     assert "Total IVA 237,12 €" in t
     assert "Recargo de equivalencia 58,10 €" in t
     assert "Retención IRPF (15 %) -173,85 €" in t
-    assert "TOTAL 1.280,37 €" in t
+    assert "TOTAL 1280,37 €" in t
 
 
 def test_recargo_only_when_present(full_text, short_text):
@@ -374,7 +411,7 @@ def test_paid_invoice_has_a_stamp():
     inv = base_invoice(paid=True, paid_amount=D("1452.00"), outstanding=D("0"))
     t = text_of(inv)
     assert "PAGADA" in t
-    assert "Pagado 1.452,00 €" in t
+    assert "Pagado 1452,00 €" in t
     assert "Pendiente de pago 0,00 €" in t
     assert "PAID" in text_of(inv, "en")
 
@@ -383,7 +420,7 @@ def test_partially_paid_invoice_shows_outstanding():
     inv = base_invoice(paid_amount=D("452.00"), outstanding=D("1000.00"))
     t = text_of(inv)
     assert "PAGADA" not in t
-    assert "Pendiente de pago 1.000,00 €" in t
+    assert "Pendiente de pago 1000,00 €" in t
 
 
 # ------------------------------------------------------------------ English
@@ -411,7 +448,7 @@ def test_english_labels():
         "Page 1 of 1",
     ):
         assert label in t, label
-    assert "2026-11-21" in t
+    assert "Issue date Nov 21, 2026" in t
     for spanish in ("Factura", "Base imponible", "Página", "NIF:", "Forma de pago"):
         assert spanish not in t, spanish
 
@@ -442,7 +479,7 @@ def test_long_invoice_flows_over_pages_with_numbered_pages_and_headers():
     joined = "\n".join(texts)
     for i in range(1, 121):
         assert joined.count(f"Concepto nº {i:03d} ") == 1, i
-    assert "TOTAL 1.452,00 €" in texts[-1] or "TOTAL 1.452,00 €" in texts[-2]
+    assert "TOTAL 1452,00 €" in texts[-1] or "TOTAL 1452,00 €" in texts[-2]
 
 
 def test_long_invoice_english_page_numbers():
@@ -549,7 +586,7 @@ def test_only_embedded_fonts_are_used():
 
 def test_no_lines_does_not_crash():
     inv = base_invoice(lines=[], taxes=[])
-    assert "TOTAL 1.452,00 €" in text_of(inv)
+    assert "TOTAL 1452,00 €" in text_of(inv)
 
 
 def test_fonts_are_registered_once(monkeypatch):
@@ -568,7 +605,7 @@ def test_absurdly_long_party_data_still_renders():
     assert len(texts) > 1
     joined = " ".join(texts)
     assert joined.count("Cliente") == 400
-    assert "TOTAL 1.452,00 €" in joined
+    assert "TOTAL 1452,00 €" in joined
 
 
 def test_raw_extracted_text_uses_plain_spaces():
@@ -579,7 +616,7 @@ def test_raw_extracted_text_uses_plain_spaces():
         "Retención IRPF (15 %)",
         "Descuento (5 %)",
         "IVA 21 %",
-        "1.280,37 €",
+        "1280,37 €",
         "Base imponible",
         "Página 1 de 1",
         IBAN,
@@ -599,6 +636,6 @@ def test_none_in_text_fields_is_tolerated():
         lines=iter(base_invoice().lines),
     )
     t = text_of(inv)
-    assert "TOTAL 1.452,00 €" in t
+    assert "TOTAL 1452,00 €" in t
     assert "Revisión anual de la caldera" in t
     assert "Serie" not in t
