@@ -17,18 +17,20 @@ _ATTR_CHARS = "!#$&+-.^_`|~"
 # TAB…), format characters (bidi overrides that disguise an extension), line and paragraph
 # separators (U+2028, U+2029), surrogates, private use, unassigned.
 _DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+_DROPPED_RUN = re.compile("\0+")
 
 
 def safe_filename(filename: str) -> str:
     """``filename`` as a single, harmless file name: no path, no control or invisible
     characters, at most MAX_FILENAME_LENGTH characters (the extension kept)."""
     name = unicodedata.normalize("NFC", _PATH_SEPARATORS.sub("-", filename or ""))
+    # Any space or line break (CR, LF, TAB, U+2028…) is a space; the other unwanted
+    # characters are a dash, one per run.
     name = "".join(
-        "-" if unicodedata.category(ch) in _DROPPED_CATEGORIES
-        else " " if ch.isspace()
-        else ch
+        " " if ch.isspace() else "\0" if unicodedata.category(ch) in _DROPPED_CATEGORIES else ch
         for ch in name
     )
+    name = _DROPPED_RUN.sub("-", name)
     name = " ".join(name.split()).strip(" .")  # no leading dot (hidden), no trailing dot
     if len(name) > MAX_FILENAME_LENGTH:
         stem, dot, extension = name.rpartition(".")

@@ -269,7 +269,10 @@ def format_money(value, locale: str = "es", currency: str = "EUR") -> str:
     q = _rounded(value, 2)
     return _plain(
         format_currency(
-            q, _currency_code(currency), locale=_BABEL_LOCALES[loc], currency_digits=False,
+            q,
+            _currency_code(currency),
+            locale=_BABEL_LOCALES[loc],
+            currency_digits=False,
             group_separator=_grouped(q, loc),
         )
     )
@@ -283,8 +286,12 @@ def format_unit_price(value, locale: str = "es", currency: str = "EUR") -> str:
     q = _trimmed(value, 4)
     return _plain(
         format_currency(
-            q, _currency_code(currency), locale=_BABEL_LOCALES[loc], currency_digits=False,
-            decimal_quantization=False, group_separator=_grouped(q, loc),
+            q,
+            _currency_code(currency),
+            locale=_BABEL_LOCALES[loc],
+            currency_digits=False,
+            decimal_quantization=False,
+            group_separator=_grouped(q, loc),
         )
     )
 
@@ -296,7 +303,9 @@ def format_quantity(value, locale: str = "es") -> str:
     q = _trimmed(value, 3)
     return _plain(
         format_decimal(
-            q, locale=_BABEL_LOCALES[loc], decimal_quantization=False,
+            q,
+            locale=_BABEL_LOCALES[loc],
+            decimal_quantization=False,
             group_separator=_grouped(q, loc),
         )
     )
@@ -309,12 +318,15 @@ def format_percent(value, locale: str = "es") -> str:
     q = _trimmed(value, 4)
     return _plain(
         babel_format_percent(
-            q / 100, locale=_BABEL_LOCALES[loc], decimal_quantization=False,
+            q / 100,
+            locale=_BABEL_LOCALES[loc],
+            decimal_quantization=False,
             group_separator=False,
         )
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def format_date(value: date | None, locale: str = "es") -> str:
     """21/11/2026 (es), Nov 21, 2026 (en); "" for no date."""
     if value is None:
@@ -332,7 +344,14 @@ def format_date(value: date | None, locale: str = "es") -> str:
 
 
 def _labels() -> dict[str, str]:
-    """Every word of the invoice in the active language (call inside translation.override)."""
+    """Every word of the invoice in the active language (call inside translation.override).
+
+    Built once per language and process: the catalogues do not change while it runs."""
+    return _labels_in(translation.get_language())
+
+
+@functools.lru_cache(maxsize=8)
+def _labels_in(language: str) -> dict[str, str]:
     return {
         "title": pgettext("invoice pdf", "Invoice"),
         "title_simplified": pgettext("invoice pdf", "Simplified invoice"),
@@ -649,7 +668,9 @@ def _cell(
     return "\n".join(_wrap_lines(text, font, size, avail)).replace("\u00a0", " ")
 
 
-CHUNK_LINES = 12  # a text taller than this many lines is cut into several table rows
+# A text taller than this many lines is cut into several table rows, so that it can flow
+# over pages; a page break falls between rows, so it wastes at most this many lines.
+CHUNK_LINES = 6
 
 
 def _chunks(lines: list[str]) -> list[str]:
@@ -766,8 +787,9 @@ class _QrBlock(Flowable):
 
     def draw(self):
         c = self.canv
-        code = QrCodeWidget(self.url, barLevel="M", barBorder=0, barWidth=QR_SIZE,
-                            barHeight=QR_SIZE)
+        code = QrCodeWidget(
+            self.url, barLevel="M", barBorder=0, barWidth=QR_SIZE, barHeight=QR_SIZE
+        )
         drawing = Drawing(QR_SIZE, QR_SIZE)
         drawing.add(code)
         code_y = self.ascent + QR_TEXT_GAP + 1
@@ -821,8 +843,14 @@ class _PagedTable(Flowable):
 
     def _rest(self, start: int) -> _PagedTable:
         return _PagedTable(
-            self.rows, self.heights, self.col_widths, self.style, header=self.header,
-            header_height=self.header_height, row_style=self.row_style, start=start,
+            self.rows,
+            self.heights,
+            self.col_widths,
+            self.style,
+            header=self.header,
+            header_height=self.header_height,
+            row_style=self.row_style,
+            start=start,
             _prefix=self.prefix,
         )
 
@@ -907,6 +935,7 @@ def _truncate(text: str, font: str, size: float, max_w: float) -> str:
             hi = mid - 1
     return text[:lo].rstrip() + ell
 
+
 # ------------------------------------------------------------------------ builder
 
 
@@ -914,7 +943,7 @@ class _Builder:
     def __init__(self, inv: InvoicePdf, locale: str):
         self.inv = inv
         self.loc = locale
-        self.L = _labels()
+        self.L = dict(_labels())
         self.S = _get_styles()
         self.cur = inv.currency or "EUR"
 
@@ -984,7 +1013,10 @@ class _Builder:
         value_w = width - label_w
         return Table(
             [
-                [_cell(k, label_w - CELL_PAD, FONT, 8), _cell(v, value_w, FONT_BOLD, 8.5)]
+                [
+                    _cell(k, label_w - CELL_PAD, FONT, 8),
+                    _cell(v, value_w - 2 * CELL_PAD, FONT_BOLD, 8.5),
+                ]
                 for k, v in meta_rows
             ],
             colWidths=[label_w, value_w],
@@ -1184,14 +1216,17 @@ class _Builder:
         out: list = []
         if self.voided:
             items = [(L["void_reason"], inv.void_reason.strip() or "—")]
-            out += [self.info_box(L["voided"].upper(), items, VOID_RED, VOID_LIGHT),
-                    Spacer(0, 10)]
+            out += [self.info_box(L["voided"].upper(), items, VOID_RED, VOID_LIGHT), Spacer(0, 10)]
         if self.corrective:
             items = []
             if inv.corrects is not None:
-                ref = L["corrected_ref"].format(
-                    number=inv.corrects.number, date=self.when(inv.corrects.issue_date)
-                ) if inv.corrects.issue_date else inv.corrects.number
+                ref = (
+                    L["corrected_ref"].format(
+                        number=inv.corrects.number, date=self.when(inv.corrects.issue_date)
+                    )
+                    if inv.corrects.issue_date
+                    else inv.corrects.number
+                )
                 items.append((L["corrected"], ref))
             kind = inv.correction_type or inv.invoice_type
             if kind in L:
@@ -1202,8 +1237,10 @@ class _Builder:
             if inv.correction_reason.strip():
                 items.append((L["correction_reason"], inv.correction_reason.strip()))
             if items:
-                out += [self.info_box(L["corrected"].upper(), items, ACCENT, ACCENT_LIGHT),
-                        Spacer(0, 10)]
+                out += [
+                    self.info_box(L["corrected"].upper(), items, ACCENT, ACCENT_LIGHT),
+                    Spacer(0, 10),
+                ]
         return out
 
     # ------------------------------------------------------------------- lines
@@ -1261,8 +1298,9 @@ class _Builder:
             text = "\n".join(_capped_lines(ln.description, MAX_DESCRIPTION_LINE_BREAKS))
             chunks = _chunks(_wrap_lines(text, FONT, TABLE_FS, desc_w - 2 * CELL_PAD))
             numbers = [
-                _cell(t, widths[i] - 2 * CELL_PAD, FONT_BOLD if i == ncols - 1 else FONT,
-                      numeric=True)
+                _cell(
+                    t, widths[i] - 2 * CELL_PAD, FONT_BOLD if i == ncols - 1 else FONT, numeric=True
+                )
                 for i, t in enumerate(row)
             ]
             for k, chunk in enumerate(chunks):
@@ -1321,17 +1359,20 @@ class _Builder:
         ]
         header_lines = max(h.count("\n") + 1 for h in header)
         return _PagedTable(
-            rows, heights, col_widths, style, header=header,
-            header_height=header_lines * 7.5 * 1.2 + 10, row_style=row_style,
+            rows,
+            heights,
+            col_widths,
+            style,
+            header=header,
+            header_height=header_lines * 7.5 * 1.2 + 10,
+            row_style=row_style,
         )
 
     # ----------------------------------------------------------------- summary
     def breakdown_table(self, width: float) -> Table:
         inv, L = self.inv, self.L
         taxes = list(inv.taxes)
-        show_re = any(
-            _exact(t.surcharge) != 0 or _exact(t.surcharge_percent) != 0 for t in taxes
-        )
+        show_re = any(_exact(t.surcharge) != 0 or _exact(t.surcharge_percent) != 0 for t in taxes)
         header = [L["rate"], L["base"], L["iva_amount"]]
         if show_re:
             header += [L["surcharge_rate"], L["surcharge_amount"]]
@@ -1389,6 +1430,7 @@ class _Builder:
                 ]
             ),
         )
+
     def totals_table(self, width: float) -> Table:
         inv, L = self.inv, self.L
         rows: list[tuple[str, str]] = [(L["subtotal"], self.money(inv.subtotal))]
@@ -1497,10 +1539,11 @@ class _Builder:
         inv, L, S = self.inv, self.L, self.S
         out: list = []
         items = []
-        if inv.iban.strip():
-            items.append(_esc(L["payment_transfer"].format(iban=inv.iban.strip())))
-        if inv.due_date:
-            items.append(_esc(L["due_line"].format(date=self.when(inv.due_date))))
+        if not self.voided:  # nothing is to be paid for a voided invoice
+            if inv.iban.strip():
+                items.append(_esc(L["payment_transfer"].format(iban=inv.iban.strip())))
+            if inv.due_date:
+                items.append(_esc(L["due_line"].format(date=self.when(inv.due_date))))
         if items:
             out.append(
                 KeepTogether(
@@ -1522,19 +1565,6 @@ class _Builder:
     def on_page(self, canv: Canvas, doc) -> None:
         canv.page_label_fmt = self.L["page"]
         canv.saveState()
-        if self.voided or self.draft:
-            # Across every page, under the content: no page of it can pass for a valid
-            # invoice on its own.
-            word = self.L["void_stamp"] if self.voided else self.L["draft_stamp"]
-            canv.setFillColor(VOID_RED if self.voided else DRAFT_GREY)
-            canv.setFillAlpha(0.09)
-            size = min(110, 0.8 * 1.41 * PAGE_W / max(_width(word, FONT_BOLD, 1), 1))
-            canv.setFont(FONT_BOLD, size)
-            canv.translate(PAGE_W / 2, PAGE_H / 2)
-            canv.rotate(54)
-            canv.drawCentredString(0, -size * 0.35, word)
-            canv.restoreState()
-            canv.saveState()
         y_line = MARGIN_BOTTOM - 7 * mm
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)
@@ -1555,6 +1585,23 @@ class _Builder:
         text = " ".join(_LINE_BREAK_RE.split(text))
         text = _truncate(text, FONT, 7.5, CONTENT_W - 30 * mm)
         canv.drawString(MARGIN_X, MARGIN_BOTTOM - 11 * mm, text)
+        canv.restoreState()
+
+    def on_page_end(self, canv: Canvas, doc) -> None:
+        """A voided invoice or a draft is marked across every page, over the content (in a
+        transparent colour, so that everything stays legible): no page of it can pass for a
+        valid invoice on its own."""
+        if not (self.voided or self.draft):
+            return
+        word = self.L["void_stamp"] if self.voided else self.L["draft_stamp"]
+        canv.saveState()
+        canv.setFillColor(VOID_RED if self.voided else DRAFT_GREY)
+        canv.setFillAlpha(0.13)
+        size = min(110, 0.8 * 1.41 * PAGE_W / max(_width(word, FONT_BOLD, 1), 1))
+        canv.setFont(FONT_BOLD, size)
+        canv.translate(PAGE_W / 2, PAGE_H / 2)
+        canv.rotate(54)
+        canv.drawCentredString(0, -size * 0.35, word)
         canv.restoreState()
 
     def build(self) -> bytes:
@@ -1590,7 +1637,13 @@ class _Builder:
             bottomPadding=0,
             id="body",
         )
-        doc.addPageTemplates([PageTemplate(id="invoice", frames=[frame], onPage=self.on_page)])
+        doc.addPageTemplates(
+            [
+                PageTemplate(
+                    id="invoice", frames=[frame], onPage=self.on_page, onPageEnd=self.on_page_end
+                )
+            ]
+        )
         story: list = []
         story += self.header()
         story += self.notices()
@@ -1603,8 +1656,16 @@ class _Builder:
 
 
 _INVOICE_TEXT_FIELDS = (
-    "number", "series", "currency", "iban", "notes", "footer", "void_reason",
-    "correction_type", "correction_method", "correction_reason",
+    "number",
+    "series",
+    "currency",
+    "iban",
+    "notes",
+    "footer",
+    "void_reason",
+    "correction_type",
+    "correction_method",
+    "correction_reason",
 )
 _PARTY_FIELDS = tuple(f.name for f in dataclasses.fields(PdfParty))
 
@@ -1640,12 +1701,10 @@ def _tolerant(inv: InvoicePdf) -> InvoicePdf:
         client=None if inv.client is None else _none_to_empty(inv.client, _PARTY_FIELDS),
         corrects=corrects,
         lines=tuple(
-            ln if ln.treatment else dataclasses.replace(ln, treatment=TAXED)
-            for ln in inv.lines
+            ln if ln.treatment else dataclasses.replace(ln, treatment=TAXED) for ln in inv.lines
         ),
         taxes=tuple(
-            t if t.treatment else dataclasses.replace(t, treatment=TAXED)
-            for t in inv.taxes
+            t if t.treatment else dataclasses.replace(t, treatment=TAXED) for t in inv.taxes
         ),
     )
 
