@@ -41,6 +41,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 
+import zxingcpp
 from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_currency, format_decimal
@@ -48,9 +49,6 @@ from babel.numbers import format_percent as babel_format_percent
 from django.utils import translation
 from django.utils.translation import pgettext
 from reportlab import rl_config
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -770,6 +768,34 @@ class _Stamp(Flowable):
         c.restoreState()
 
 
+@functools.lru_cache(maxsize=256)
+def _qr_symbol(text: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """The QR symbol of ``text`` (ISO/IEC 18004, error correction M, no quiet zone): its
+    size in modules and its dark runs, (row, first column, length), row 0 at the top.
+
+    ZXing (C++) encodes it in half a millisecond; reportlab's pure-Python encoder took
+    20 ms and its widget 15 ms more to draw, more than the rest of the invoice together."""
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    if code.ec_level != "M":  # never "boosted": the AEAT asks for M
+        raise ValueError(f"QR error correction {code.ec_level!r}, expected M")
+    image = memoryview(code.to_image(scale=1, add_quiet_zones=False))
+    size = image.shape[0]
+    pixels = image.tobytes()  # one byte per module, 0 = dark
+    runs = []
+    for row in range(size):
+        line = pixels[row * size : (row + 1) * size]
+        column = 0
+        while column < size:
+            if line[column]:
+                column += 1
+                continue
+            start = column
+            while column < size and not line[column]:
+                column += 1
+            runs.append((row, start, column - start))
+    return size, tuple(runs)
+
+
 class _QrBlock(Flowable):
     """The VERI*FACTU QR as the AEAT's QR specification (v0.5.0, §3) places it: "QR
     tributario:" above, the code (ISO/IEC 18004, error correction M, QR_SIZE square, blank
@@ -787,18 +813,21 @@ class _QrBlock(Flowable):
 
     def draw(self):
         c = self.canv
-        code = QrCodeWidget(
-            self.url, barLevel="M", barBorder=0, barWidth=QR_SIZE, barHeight=QR_SIZE
-        )
-        drawing = Drawing(QR_SIZE, QR_SIZE)
-        drawing.add(code)
+        size, runs = _qr_symbol(self.url)
+        module = QR_SIZE / size
         code_y = self.ascent + QR_TEXT_GAP + 1
-        renderPDF.draw(drawing, c, QR_QUIET_ZONE, code_y)
+        top = code_y + QR_SIZE
         c.saveState()
         c.setFillColor(colors.black)
+        path = c.beginPath()
+        for row, column, length in runs:  # one filled path: a few hundred rectangles
+            path.rect(
+                QR_QUIET_ZONE + column * module, top - (row + 1) * module, length * module, module
+            )
+        c.drawPath(path, stroke=0, fill=1)
         c.setFont(FONT_BOLD, QR_FONT_SIZE)
         middle = self.width / 2
-        c.drawCentredString(middle, code_y + QR_SIZE + QR_TEXT_GAP, QR_CAPTION)
+        c.drawCentredString(middle, top + QR_TEXT_GAP, QR_CAPTION)
         c.drawCentredString(middle, 1, QR_SYSTEM)
         c.restoreState()
 
