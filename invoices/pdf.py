@@ -71,6 +71,7 @@ from reportlab.platypus import (
 
 __all__ = [
     "CORRECTION_METHODS",
+    "CORRECTION_TYPES",
     "INVOICE_TYPES",
     "MAX_DESCRIPTION_LINE_BREAKS",
     "STATUSES",
@@ -90,7 +91,8 @@ __all__ = [
 ]
 
 # The AEAT's codes, as the legal record carries them.
-INVOICE_TYPES = ("F1", "F2", "R1", "R2", "R3", "R4", "R5")
+CORRECTION_TYPES = ("R1", "R2", "R3", "R4", "R5")
+INVOICE_TYPES = ("F1", "F2", *CORRECTION_TYPES)
 TAXED = "S1"
 # CalificacionOperacion / OperacionExenta, in the order the tax engine shows rows.
 TREATMENTS = (TAXED, "S2", "E1", "E2", "E3", "E4", "E5", "E6", "N1", "N2")
@@ -1258,9 +1260,8 @@ class _Builder:
                 )
                 items.append((L["corrected"], ref))
             kind = inv.correction_type or inv.invoice_type
-            if kind in L:
-                items.append((L["correction_type"], f"{kind} · {L[kind]}"))
-            if inv.correction_method in CORRECTION_METHODS:
+            items.append((L["correction_type"], f"{kind} · {L[kind]}"))
+            if inv.correction_method:
                 method = L[f"method:{inv.correction_method}"]
                 items.append((L["correction_method"], method[:1].upper() + method[1:]))
             if inv.correction_reason.strip():
@@ -1717,6 +1718,8 @@ def _tolerant(inv: InvoicePdf) -> InvoicePdf:
     inv = dataclasses.replace(inv, lines=tuple(inv.lines or ()), taxes=tuple(inv.taxes or ()))
     _checked(inv.invoice_type or "F1", INVOICE_TYPES, "invoice_type")
     _checked(inv.status or "issued", STATUSES, "status")
+    _checked(inv.correction_type, ("", *CORRECTION_TYPES), "correction_type")
+    _checked(inv.correction_method, ("", *CORRECTION_METHODS), "correction_method")
     for item in (*inv.lines, *inv.taxes):
         _checked(item.treatment or TAXED, TREATMENTS, "treatment")
     corrects = inv.corrects

@@ -793,6 +793,10 @@ def test_unknown_codes_are_refused_rather_than_printed_wrong():
         render_invoice_pdf(base_invoice(invoice_type="F9"))
     with pytest.raises(ValueError, match="status"):
         render_invoice_pdf(base_invoice(status="paid"))
+    with pytest.raises(ValueError, match="correction_type"):
+        render_invoice_pdf(corrective_invoice(correction_type="title"))
+    with pytest.raises(ValueError, match="correction_method"):
+        render_invoice_pdf(corrective_invoice(correction_method="sideways"))
     with pytest.raises(ValueError, match="treatment"):
         render_invoice_pdf(base_invoice(lines=[line("x", "1", "1", "1", treatment="Z9")]))
 
