@@ -601,6 +601,15 @@ def _esc(text: str | None, max_breaks: int = MAX_TEXT_LINE_BREAKS) -> str:
     )
 
 
+def _paragraphs(text: str, style: ParagraphStyle) -> list[Flowable]:
+    """Free text as one Paragraph per line (capped): platypus splits a long Paragraph over
+    pages by wrapping the rest again at every page, a list of short ones costs nothing."""
+    return [
+        Paragraph(_esc(line), style) if line.strip() else Spacer(0, style.leading)
+        for line in _capped_lines(text, MAX_TEXT_LINE_BREAKS)
+    ]
+
+
 def _width(text: str, font: str = FONT, size: float = TABLE_FS) -> float:
     return pdfmetrics.stringWidth(text, font, size)
 
@@ -1585,10 +1594,10 @@ class _Builder:
             )
         if inv.notes.strip():
             out.append(Paragraph(_esc(L["notes"]), S["section"]))
-            out.append(Paragraph(_esc(inv.notes.strip()), S["small"]))
+            out += _paragraphs(inv.notes.strip(), S["small"])
         if inv.footer.strip():
             out.append(Spacer(0, 10))
-            out.append(Paragraph(_esc(inv.footer.strip()), S["muted"]))
+            out += _paragraphs(inv.footer.strip(), S["muted"])
         return out
 
     # -------------------------------------------------------------------- page

@@ -1080,3 +1080,13 @@ def test_the_security_reviews_invoice_renders_in_bounded_time():
     pages = len(pypdf.PdfReader(BytesIO(render_invoice_pdf(inv))).pages)
     assert time.process_time() - start < 5
     assert pages < 200
+
+
+def test_notes_and_footer_with_thousands_of_line_breaks_print_every_word_in_few_pages():
+    notes = "\n".join(f"nota{i}" for i in range(2500))
+    footer = "\n".join(f"pie{i}" for i in range(1000))
+    texts = pages_text(render_invoice_pdf(base_invoice(notes=notes, footer=footer)))
+    joined = " ".join(texts) + " "
+    assert all(f"nota{i} " in joined for i in range(2500))
+    assert all(f"pie{i} " in joined for i in range(1000))
+    assert len(texts) <= 12  # 2 × 200 printed lines and the rest joined, not 3,500 lines
