@@ -353,7 +353,7 @@ class InvoiceAdmin(ConstantQueriesAdmin):
             documents.invoices_zip(invoices, request=request),
             content_type=documents.ZIP_CONTENT_TYPE,
         )
-        response["Content-Disposition"] = 'attachment; filename="facturas.zip"'
+        response["Content-Disposition"] = documents.zip_content_disposition()
         return response
 
     # -- one invoice's PDF, linked from its change page --------------------------------------
@@ -379,6 +379,7 @@ class InvoiceAdmin(ConstantQueriesAdmin):
             documents.invoice_pdf(invoice, request=request),
             content_type=documents.PDF_CONTENT_TYPE,
         )
-        filename = documents.pdf_filename(invoice)
-        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+        response["Content-Disposition"] = documents.pdf_content_disposition(
+            invoice, inline=disposition == "inline"
+        )
         return response

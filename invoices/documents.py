@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from facturagem.api.links import Linker
+from facturagem.http import content_disposition
 from invoices.models import Invoice
 from invoices.pdf import render_invoice_pdf
 from invoices.renderers import invoice_pdf_from
+from invoices.renderers import pdf_filename as download_filename
 from invoices.selectors import with_representation
 from invoices.serializers import InvoiceOutput
 
@@ -41,9 +43,19 @@ def invoice_pdf(invoice: Invoice, *, request, locale: str = "es") -> bytes:
 
 
 def pdf_filename(invoice: Invoice) -> str:
-    """The name the API's PDF renderer gives in `Content-Disposition` (`2026/0041` →
-    `factura-2026-0041.pdf`), reduced to characters that are safe in a header and a zip."""
-    return f"factura-{_UNSAFE.sub('-', invoice.number)}.pdf"
+    """A zip entry's name: the API's (`2026/0041` → `factura-2026-0041.pdf`) reduced to
+    characters that are safe in any zip tool and file system."""
+    return f"factura-{_UNSAFE.sub('-', invoice.number or 'borrador')}.pdf"
+
+
+def pdf_content_disposition(invoice: Invoice, *, inline: bool) -> str:
+    """The same `Content-Disposition` as `GET …/invoices/:id.pdf` gives (any number is safe
+    in it: quotes, line breaks and non-ASCII are handled by `content_disposition`)."""
+    return content_disposition(download_filename(invoice.number), inline=inline)
+
+
+def zip_content_disposition() -> str:
+    return content_disposition("facturas.zip", inline=False)
 
 
 def invoices_zip(invoices: Iterable[Invoice], *, request, locale: str = "es") -> bytes:

@@ -1,8 +1,11 @@
-"""Invoice PDF renderer (factura completa, Real Decreto 1619/2012 art. 6).
+"""Invoice PDF renderer (RD 1619/2012: factura completa art. 6, simplificada art. 7,
+rectificativa art. 15; the VERI*FACTU QR of Orden HAC/1177/2024 arts. 20–21).
 
-This module deliberately knows nothing about Django: it renders a plain,
-immutable data structure (:class:`InvoicePdf`) to PDF bytes with reportlab's
-platypus. The Django side adapts its ``Invoice`` model to these dataclasses.
+This module renders a plain, immutable data structure (:class:`InvoicePdf`) to PDF bytes
+with reportlab's platypus. It knows nothing about models or the API: the Django side adapts
+an invoice's representation to these dataclasses (``invoices/renderers.py``). Its words come
+from Django's translation catalogues (``invoices/locale/``, context "invoice pdf"), its
+numbers, amounts and dates from Babel (CLDR).
 
 Public API::
 
@@ -17,20 +20,34 @@ embedded as a subset so that any UTF-8 text renders; if the vendored files are
 missing the renderer falls back to the Bitstream Vera fonts shipped inside the
 reportlab package. No system font is used. Fonts are registered once per
 process, lazily, on the first render.
+
+Cost: the layout is linear in the content. A description prints at most
+:data:`MAX_DESCRIPTION_LINE_BREAKS` line breaks (the API refuses more; stored data with
+more has the extra breaks printed as " · "), and the lines table is laid out page by page
+(:class:`_PagedTable`) instead of being re-measured whole at every page break.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import functools
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 
+import zxingcpp
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_percent as babel_format_percent
+from django.utils import translation
+from django.utils.translation import pgettext
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -45,7 +62,6 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     KeepTogether,
-    LongTable,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -54,19 +70,43 @@ from reportlab.platypus import (
 )
 
 __all__ = [
+    "CORRECTION_METHODS",
+    "CORRECTION_TYPES",
+    "INVOICE_TYPES",
+    "MAX_DESCRIPTION_LINE_BREAKS",
+    "STATUSES",
+    "TREATMENTS",
     "InvoicePdf",
+    "PdfCorrected",
     "PdfLine",
     "PdfParty",
     "PdfTaxRow",
     "format_date",
     "format_money",
-    "format_number",
     "format_percent",
     "format_quantity",
     "format_unit_price",
+    "line_breaks",
     "render_invoice_pdf",
 ]
 
+# The AEAT's codes, as the legal record carries them.
+CORRECTION_TYPES = ("R1", "R2", "R3", "R4", "R5")
+INVOICE_TYPES = ("F1", "F2", *CORRECTION_TYPES)
+TAXED = "S1"
+# CalificacionOperacion / OperacionExenta, in the order the tax engine shows rows.
+TREATMENTS = (TAXED, "S2", "E1", "E2", "E3", "E4", "E5", "E6", "N1", "N2")
+STATUSES = ("issued", "draft", "voided")
+CORRECTION_METHODS = ("differences", "substitution")
+
+# How many line breaks one invoice line's description may hold. 2,000 characters wrap to
+# about 40 printed lines in the description column; 50 breaks (a list of 51 items) at most
+# doubles that, where unlimited breaks made one line 1,000 printed lines tall. The API
+# refuses more (invoices/serializers.py); stored data with more still renders (see
+# _capped_lines).
+MAX_DESCRIPTION_LINE_BREAKS = 50
+# Free text that is not a line's description (notes, footer, reasons) gets a looser cap.
+MAX_TEXT_LINE_BREAKS = 200
 
 # --------------------------------------------------------------------------- data
 
@@ -94,6 +134,7 @@ class PdfLine:
     iva_percent: Decimal
     surcharge_percent: Decimal
     total: Decimal  # base imponible of the line (after the line discount, before taxes)
+    treatment: str = TAXED  # one of TREATMENTS
 
 
 @dataclass(frozen=True)
@@ -103,17 +144,26 @@ class PdfTaxRow:
     iva: Decimal
     surcharge_percent: Decimal
     surcharge: Decimal
+    treatment: str = TAXED  # one of TREATMENTS
+
+
+@dataclass(frozen=True)
+class PdfCorrected:
+    """The invoice that a corrective invoice rectifies (RD 1619/2012 art. 15.4)."""
+
+    number: str
+    issue_date: date | None
 
 
 @dataclass(frozen=True)
 class InvoicePdf:
     number: str
     series: str
-    issue_date: date
+    issue_date: date | None
     operation_date: date | None
     due_date: date | None
     issuer: PdfParty
-    client: PdfParty
+    client: PdfParty | None  # None: a simplified invoice without a recipient
     lines: Sequence[PdfLine]
     taxes: Sequence[PdfTaxRow]
     subtotal: Decimal
@@ -132,13 +182,43 @@ class InvoicePdf:
     iban: str = ""
     notes: str = ""
     footer: str = ""
+    # -- the legal record (CONTRACT §8); the defaults print an ordinary issued invoice
+    invoice_type: str = "F1"  # F1, F2 (simplified), R1–R5 (corrective)
+    status: str = "issued"  # issued, draft (no number), voided
+    void_reason: str = ""
+    corrects: PdfCorrected | None = None
+    correction_type: str = ""  # R1–R5; empty: the invoice_type's
+    correction_method: str = ""  # "differences" or "substitution"
+    correction_reason: str = ""
+    qr_url: str | None = None  # the VERI*FACTU ValidarQR address, printed as a QR code
 
 
 # --------------------------------------------------------------------- formatting
+#
+# Babel spells numbers as CLDR says for each language; this module only decides the
+# rounding (ROUND_HALF_UP to the places asked, the project's rule) before Babel sees the
+# value, so Babel never rounds. Values are exact: Decimal, int or a numeric string; a float
+# is refused, because its binary value is not the amount it prints as.
+#
+# Two things are done on top of Babel, both to follow CLDR:
+# * minimumGroupingDigits: CLDR says Spanish groups thousands only from five integer
+#   digits ("1234,56 €", "12.345,67 €"; the RAE's Ortografía says the same). Babel (2.19)
+#   does not read that value, so it is applied here (_MIN_GROUPING_DIGITS).
+# * The results are cached (typed, so a float never hits an int's entry): an invoice
+#   repeats the same rates and amounts, and Babel is the renderer's single largest cost.
+# * CLDR puts a no-break space in "1234,56 €" and "21 %"; the PDF's text keeps plain
+#   spaces so that it can be searched and copied, and the table layout keeps amounts in
+#   one piece on its own (see _cell).
 
-_SEPARATORS = {"es": (".", ","), "en": (",", ".")}
-_CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+_BABEL_LOCALES = {"es": Locale.parse("es_ES"), "en": Locale.parse("en")}
+_MIN_GROUPING_DIGITS = {"es": 2, "en": 1}  # CLDR numbers: es.xml 2, root/en 1
+# Dates: Spanish as CLDR's numeric yMd ("21/11/2026"), the form Spanish invoices use;
+# English with the month's name ("Nov 21, 2026"), because "11/21/2026" and "21/11/2026"
+# are both read somewhere in the English-speaking world.
+_DATE_SKELETONS = {"es": "yMd", "en": "yMMMd"}
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
+_NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 
 
 def _norm_locale(locale: str | None) -> str:
@@ -149,198 +229,224 @@ def _norm_locale(locale: str | None) -> str:
     return "en" if lang == "en" else "es"
 
 
-def _to_decimal(value) -> Decimal:
+def _exact(value) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError(f"amounts are exact: give a Decimal, an int or a string, not {value!r}")
     if isinstance(value, Decimal):
         return value
     if value is None:
         return _ZERO
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    try:
-        return Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return Decimal(str(value))
+    return Decimal(value)
 
 
-def _group(digits: str, sep: str) -> str:
-    if len(digits) <= 3:
-        return digits
-    head = len(digits) % 3 or 3
-    parts = [digits[:head]]
-    parts.extend(digits[i : i + 3] for i in range(head, len(digits), 3))
-    return sep.join(parts)
+def _rounded(value, places: int) -> Decimal:
+    q = _exact(value).quantize(_ONE.scaleb(-places), rounding=ROUND_HALF_UP)
+    return q.copy_abs() if q.is_zero() else q  # never "-0,00 €"
 
 
-def _plain_digits(value: Decimal) -> tuple[bool, str, str]:
-    """(negative, integer digits, fraction digits) of an already quantized value."""
-    negative = value < 0
-    text = format(abs(value), "f")
-    whole, _, frac = text.partition(".")
-    return negative, whole, frac
+def _trimmed(value, places: int) -> Decimal:
+    """Rounded to at most ``places`` decimals, without useless zeros (and no exponent)."""
+    q = _rounded(value, places)
+    return q.quantize(_ONE) if q == q.to_integral_value() else q.normalize()
 
 
-def _join(negative: bool, whole: str, frac: str, locale: str) -> str:
-    thousands, decimal_sep = _SEPARATORS[_norm_locale(locale)]
-    out = _group(whole, thousands)
-    if frac:
-        out = f"{out}{decimal_sep}{frac}"
-    return f"-{out}" if negative else out
+def _grouped(value: Decimal, loc: str) -> bool:
+    return abs(value) >= 10 ** (2 + _MIN_GROUPING_DIGITS[loc])
 
 
-def format_number(value, decimals: int = 2, locale: str = "es") -> str:
-    """Fixed number of decimals, rounded half up: 1234.5 -> "1.234,50" (es)."""
-    value = _to_decimal(value)
-    exp = Decimal(1).scaleb(-decimals)
-    q = value.quantize(exp, rounding=ROUND_HALF_UP)
-    negative, whole, frac = _plain_digits(q)
-    if q == 0:
-        negative = False
-    return _join(negative, whole, frac, locale)
+def _plain(text: str) -> str:
+    return text.translate(_NO_BREAK_SPACES)
 
 
-def _format_trimmed(value, max_decimals: int, min_decimals: int, locale: str) -> str:
-    value = _to_decimal(value)
-    q = value.quantize(Decimal(1).scaleb(-max_decimals), rounding=ROUND_HALF_UP)
-    negative, whole, frac = _plain_digits(q)
-    frac = frac.rstrip("0")
-    if len(frac) < min_decimals:
-        frac = frac.ljust(min_decimals, "0")
-    if q == 0:
-        negative = False
-    return _join(negative, whole, frac, locale)
+def _currency_code(currency: str | None) -> str:
+    return (currency or "EUR").upper()
 
 
-def format_quantity(value, locale: str = "es") -> str:
-    """Quantity without useless zeros: 2 -> "2", 1.50 -> "1,5", 0.125 -> "0,125"."""
-    return _format_trimmed(value, 6, 0, locale)
-
-
-def format_percent(value, locale: str = "es") -> str:
-    """21 -> "21 %", 7.50 -> "7,5 %" (es); 21 -> "21%" (en)."""
-    loc = _norm_locale(locale)
-    num = _format_trimmed(value, 4, 0, loc)
-    return f"{num}%" if loc == "en" else f"{num} %"
-
-
-def _with_currency(num: str, currency: str, locale: str) -> str:
-    code = (currency or "EUR").upper()
-    symbol = _CURRENCY_SYMBOLS.get(code)
-    if _norm_locale(locale) == "en":
-        if symbol is None:
-            return f"{num} {code}"
-        if num.startswith("-"):
-            return f"-{symbol}{num[1:]}"
-        return f"{symbol}{num}"
-    return f"{num} {symbol or code}"
-
-
+@functools.lru_cache(maxsize=4096, typed=True)
 def format_money(value, locale: str = "es", currency: str = "EUR") -> str:
-    """1234.56 -> "1.234,56 €" (es) / "€1,234.56" (en); -5 -> "-5,00 €"."""
-    return _with_currency(format_number(value, 2, locale), currency, locale)
+    """Two decimals: 1234.56 -> "1234,56 €" (es) / "€1,234.56" (en); -5 -> "-5,00 €"."""
+    loc = _norm_locale(locale)
+    q = _rounded(value, 2)
+    return _plain(
+        format_currency(
+            q,
+            _currency_code(currency),
+            locale=_BABEL_LOCALES[loc],
+            currency_digits=False,
+            group_separator=_grouped(q, loc),
+        )
+    )
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def format_unit_price(value, locale: str = "es", currency: str = "EUR") -> str:
-    """Like :func:`format_money` but keeps up to 6 significant decimals (0,0125 €)."""
-    return _with_currency(_format_trimmed(value, 6, 2, locale), currency, locale)
+    """Like :func:`format_money` with up to four decimals: 48 -> "48,00 €", 0.0125 ->
+    "0,0125 €" (the API keeps unit prices to four decimals)."""
+    loc = _norm_locale(locale)
+    q = _trimmed(value, 4)
+    return _plain(
+        format_currency(
+            q,
+            _currency_code(currency),
+            locale=_BABEL_LOCALES[loc],
+            currency_digits=False,
+            decimal_quantization=False,
+            group_separator=_grouped(q, loc),
+        )
+    )
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
+def format_quantity(value, locale: str = "es") -> str:
+    """Up to three decimals without useless zeros: 2 -> "2", 1.50 -> "1,5", 0.125 -> "0,125"."""
+    loc = _norm_locale(locale)
+    q = _trimmed(value, 3)
+    return _plain(
+        format_decimal(
+            q,
+            locale=_BABEL_LOCALES[loc],
+            decimal_quantization=False,
+            group_separator=_grouped(q, loc),
+        )
+    )
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def format_percent(value, locale: str = "es") -> str:
+    """21 -> "21 %", 7.50 -> "7,5 %" (es); 21 -> "21%" (en). ``value`` is in percent."""
+    loc = _norm_locale(locale)
+    q = _trimmed(value, 4)
+    return _plain(
+        babel_format_percent(
+            q / 100,
+            locale=_BABEL_LOCALES[loc],
+            decimal_quantization=False,
+            group_separator=False,
+        )
+    )
+
+
+@functools.lru_cache(maxsize=1024)
 def format_date(value: date | None, locale: str = "es") -> str:
-    """21/11/2026 (es) or 2026-11-21 (en, ISO 8601, unambiguous)."""
+    """21/11/2026 (es), Nov 21, 2026 (en); "" for no date."""
     if value is None:
         return ""
-    if _norm_locale(locale) == "en":
-        return value.isoformat()
-    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+    loc = _norm_locale(locale)
+    return _plain(format_skeleton(_DATE_SKELETONS[loc], value, locale=_BABEL_LOCALES[loc]))
 
 
-# ------------------------------------------------------------------------- labels
+# ------------------------------------------------------------------------- words
+#
+# English source strings, translated by invoices/locale/<lang>/LC_MESSAGES/django.po
+# (context "invoice pdf", so that no other app's catalogue can shadow a word). Spanish is
+# the legal language of the invoice; the English catalogue exists so that a translator can
+# see and adjust every word, and it states the identity translations explicitly.
 
-_LABELS: dict[str, dict[str, str]] = {
-    "es": {
-        "title": "Factura",
-        "number": "Número",
-        "series": "Serie",
-        "issue_date": "Fecha de expedición",
-        "operation_date": "Fecha de operación",
-        "due_date": "Vencimiento",
-        "client": "Cliente",
-        "tax_id": "NIF",
-        "amount_due": "Importe total",
-        "description": "Descripción",
-        "quantity": "Cantidad",
-        "unit_price": "Precio unitario",
-        "discount_short": "Dto.",
-        "iva_short": "IVA",
-        "surcharge_short": "Rec. eq.",
-        "line_total": "Importe",
-        "breakdown": "Desglose de impuestos",
-        "rate": "Tipo",
-        "base": "Base imponible",
-        "iva_amount": "Cuota IVA",
-        "surcharge_rate": "Rec. eq.",
-        "surcharge_amount": "Cuota rec.",
-        "iva_rate_label": "IVA {rate}",
-        "subtotal": "Subtotal",
-        "discount": "Descuento",
-        "discount_pct": "Descuento ({rate})",
-        "tax_base": "Base imponible",
-        "total_iva": "Total IVA",
-        "total_surcharge": "Recargo de equivalencia",
-        "irpf": "Retención IRPF ({rate})",
-        "total": "TOTAL",
-        "paid_amount": "Pagado",
-        "outstanding": "Pendiente de pago",
-        "payment": "Datos de pago",
-        "payment_transfer": "Forma de pago: transferencia bancaria a {iban}",
-        "due_line": "Fecha de vencimiento: {date}",
-        "notes": "Observaciones",
-        "paid_stamp": "PAGADA",
-        "page": "Página {page} de {pages}",
-        "no_lines": "(sin conceptos)",
-    },
-    "en": {
-        "title": "Invoice",
-        "number": "Invoice no.",
-        "series": "Series",
-        "issue_date": "Issue date",
-        "operation_date": "Operation date",
-        "due_date": "Due date",
-        "client": "Bill to",
-        "tax_id": "Tax ID",
-        "amount_due": "Invoice total",
-        "description": "Description",
-        "quantity": "Qty",
-        "unit_price": "Unit price",
-        "discount_short": "Disc.",
-        "iva_short": "VAT",
-        "surcharge_short": "Surch.",
-        "line_total": "Amount",
-        "breakdown": "Tax breakdown",
-        "rate": "Rate",
-        "base": "Tax base",
-        "iva_amount": "VAT amount",
-        "surcharge_rate": "Surch. rate",
-        "surcharge_amount": "Surcharge",
-        "iva_rate_label": "VAT {rate}",
-        "subtotal": "Subtotal",
-        "discount": "Discount",
-        "discount_pct": "Discount ({rate})",
-        "tax_base": "Tax base",
-        "total_iva": "Total VAT",
-        "total_surcharge": "Equivalence surcharge",
-        "irpf": "IRPF withholding ({rate})",
-        "total": "TOTAL",
-        "paid_amount": "Paid",
-        "outstanding": "Outstanding",
-        "payment": "Payment details",
-        "payment_transfer": "Payment method: bank transfer to {iban}",
-        "due_line": "Due date: {date}",
-        "notes": "Notes",
-        "paid_stamp": "PAID",
-        "page": "Page {page} of {pages}",
-        "no_lines": "(no items)",
-    },
-}
+
+def _labels() -> dict[str, str]:
+    """Every word of the invoice in the active language (call inside translation.override).
+
+    Built once per language and process: the catalogues do not change while it runs."""
+    return _labels_in(translation.get_language())
+
+
+@functools.lru_cache(maxsize=8)
+def _labels_in(language: str) -> dict[str, str]:
+    return {
+        "title": pgettext("invoice pdf", "Invoice"),
+        "title_simplified": pgettext("invoice pdf", "Simplified invoice"),
+        "title_corrective": pgettext("invoice pdf", "Corrective invoice"),
+        "draft": pgettext("invoice pdf", "draft"),
+        "number": pgettext("invoice pdf", "Invoice no."),
+        "series": pgettext("invoice pdf", "Series"),
+        "issue_date": pgettext("invoice pdf", "Issue date"),
+        "operation_date": pgettext("invoice pdf", "Operation date"),
+        "due_date": pgettext("invoice pdf", "Due date"),
+        "client": pgettext("invoice pdf", "Bill to"),
+        "tax_id": pgettext("invoice pdf", "Tax ID"),
+        "amount_due": pgettext("invoice pdf", "Invoice total"),
+        "description": pgettext("invoice pdf", "Description"),
+        "quantity": pgettext("invoice pdf", "Qty"),
+        "unit_price": pgettext("invoice pdf", "Unit price"),
+        "discount_short": pgettext("invoice pdf", "Disc."),
+        "iva_short": pgettext("invoice pdf", "VAT"),
+        "surcharge_short": pgettext("invoice pdf", "Surch."),
+        "line_total": pgettext("invoice pdf", "Amount"),
+        "breakdown": pgettext("invoice pdf", "Tax breakdown"),
+        "rate": pgettext("invoice pdf", "Rate"),
+        "base": pgettext("invoice pdf", "Tax base"),
+        "iva_amount": pgettext("invoice pdf", "VAT amount"),
+        "surcharge_rate": pgettext("invoice pdf", "Surch. rate"),
+        "surcharge_amount": pgettext("invoice pdf", "Surcharge"),
+        "iva_rate_label": pgettext("invoice pdf", "VAT {rate}"),
+        "subtotal": pgettext("invoice pdf", "Subtotal"),
+        "discount": pgettext("invoice pdf", "Discount"),
+        "discount_pct": pgettext("invoice pdf", "Discount ({rate})"),
+        "tax_base": pgettext("invoice pdf", "Tax base"),
+        "total_iva": pgettext("invoice pdf", "Total VAT"),
+        "total_surcharge": pgettext("invoice pdf", "Equivalence surcharge"),
+        "irpf": pgettext("invoice pdf", "IRPF withholding ({rate})"),
+        "total": pgettext("invoice pdf", "TOTAL"),
+        "paid_amount": pgettext("invoice pdf", "Paid"),
+        "outstanding": pgettext("invoice pdf", "Outstanding"),
+        "payment": pgettext("invoice pdf", "Payment details"),
+        "payment_transfer": pgettext("invoice pdf", "Payment method: bank transfer to {iban}"),
+        "due_line": pgettext("invoice pdf", "Due date: {date}"),
+        "notes": pgettext("invoice pdf", "Notes"),
+        "paid_stamp": pgettext("invoice pdf", "PAID"),
+        "draft_stamp": pgettext("invoice pdf", "DRAFT"),
+        "void_stamp": pgettext("invoice pdf", "VOID"),
+        "page": pgettext("invoice pdf", "Page {page} of {pages}"),
+        "no_lines": pgettext("invoice pdf", "(no items)"),
+        # corrective invoices (RD 1619/2012 art. 15)
+        "corrected": pgettext("invoice pdf", "Rectified invoice"),
+        "corrected_ref": pgettext("invoice pdf", "{number}, issued {date}"),
+        "correction_type": pgettext("invoice pdf", "Type of correction"),
+        "correction_method": pgettext("invoice pdf", "Method"),
+        "correction_reason": pgettext("invoice pdf", "Reason"),
+        "method:differences": pgettext("invoice pdf", "by differences"),
+        "method:substitution": pgettext("invoice pdf", "by substitution"),
+        "R1": pgettext("invoice pdf", "Arts. 80.1, 80.2 and 80.6 LIVA and error founded in law"),
+        "R2": pgettext("invoice pdf", "Art. 80.3 LIVA (insolvency proceedings)"),
+        "R3": pgettext("invoice pdf", "Art. 80.4 LIVA (uncollectable debts)"),
+        "R4": pgettext("invoice pdf", "Other causes"),
+        "R5": pgettext("invoice pdf", "Correction of a simplified invoice"),
+        # voided invoices
+        "voided": pgettext("invoice pdf", "Voided invoice"),
+        "void_reason": pgettext("invoice pdf", "Reason for voiding"),
+        # tax treatments: the lines' VAT column, the breakdown's rows, the legal mentions
+        "legal_notes": pgettext("invoice pdf", "Legal notes"),
+        "short:S2": pgettext("invoice pdf", "Rev. charge"),
+        "short:E": pgettext("invoice pdf", "Exempt"),
+        "short:N": pgettext("invoice pdf", "Not subject"),
+        "row:S2": pgettext("invoice pdf", "Reverse charge"),
+        "row:E1": pgettext("invoice pdf", "Exempt (art. 20)"),
+        "row:E2": pgettext("invoice pdf", "Exempt (art. 21)"),
+        "row:E3": pgettext("invoice pdf", "Exempt (art. 22)"),
+        "row:E4": pgettext("invoice pdf", "Exempt (arts. 23 and 24)"),
+        "row:E5": pgettext("invoice pdf", "Exempt (art. 25)"),
+        "row:E6": pgettext("invoice pdf", "Exempt"),
+        "row:N1": pgettext("invoice pdf", "Not subject (art. 7)"),
+        "row:N2": pgettext("invoice pdf", "Not subject (place of supply)"),
+        "mention:S2": pgettext("invoice pdf", "Reverse charge (art. 84.One.2 LIVA)"),
+        "mention:E1": pgettext("invoice pdf", "Transaction exempt under art. 20 LIVA"),
+        "mention:E2": pgettext("invoice pdf", "Transaction exempt under art. 21 LIVA (export)"),
+        "mention:E3": pgettext("invoice pdf", "Transaction exempt under art. 22 LIVA"),
+        "mention:E4": pgettext("invoice pdf", "Transaction exempt under arts. 23 and 24 LIVA"),
+        "mention:E5": pgettext("invoice pdf", "Intra-Community supply exempt under art. 25 LIVA"),
+        "mention:E6": pgettext("invoice pdf", "Transaction exempt from VAT"),
+        "mention:N1": pgettext("invoice pdf", "Transaction not subject to VAT (art. 7 LIVA)"),
+        "mention:N2": pgettext(
+            "invoice pdf",
+            "Transaction not subject to Spanish VAT under the place-of-supply rules "
+            "(arts. 69 and 70 LIVA): reverse charge",
+        ),
+    }
+
+
+# The AEAT's QR specification fixes these words, in Spanish, whatever the invoice's language.
+QR_CAPTION = "QR tributario:"
+QR_SYSTEM = "VERI*FACTU"
 
 # -------------------------------------------------------------------------- fonts
 
@@ -395,6 +501,9 @@ MUTED = colors.HexColor("#6B7785")
 RULE = colors.HexColor("#D5DCE3")
 ZEBRA = colors.HexColor("#F5F7F9")
 STAMP = colors.HexColor("#15803D")
+VOID_RED = colors.HexColor("#B91C1C")
+VOID_LIGHT = colors.HexColor("#FDF2F2")
+DRAFT_GREY = colors.HexColor("#6B7785")
 
 PAGE_W, PAGE_H = A4
 MARGIN_X = 18 * mm
@@ -453,21 +562,56 @@ def _get_styles() -> dict[str, ParagraphStyle]:
     return _styles
 
 
-# ----------------------------------------------------------------------- helpers
+QR_SIZE = 35 * mm  # the code itself; the AEAT wants 30–40 mm
+QR_QUIET_ZONE = 6 * mm  # blank around it, left and right (the AEAT: >= 2 mm, 6 mm advised)
+QR_TEXT_GAP = 3 * mm  # from the code to the words above and below it (>= 2 mm)
+# The words above and below the code: the AEAT wants them no smaller than the invoice's
+# data. Every data text is 7.5–10.5 pt; only the document title, the issuer's name and the
+# total in its box are set larger, as headings.
+QR_FONT_SIZE = 11
+
+# ----------------------------------------------------------------------- text
+
+_LINE_BREAK_RE = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_SPACES_RE = re.compile(r"[ \t]+")
 
 
-def _esc(text: str) -> str:
-    """Escape user text for a Paragraph; keep line breaks."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\n", "<br/>")
+def line_breaks(text: str | None) -> int:
+    """How many line breaks ``text`` holds, as str.splitlines counts them ("\\r\\n" is one,
+    U+2028 is one): the PDF breaks the line at each of them."""
+    return len(_LINE_BREAK_RE.findall(text or ""))
+
+
+def _capped_lines(text: str | None, max_breaks: int) -> list[str]:
+    """The text's lines, at most ``max_breaks + 1`` of them: past the cap the remaining
+    lines are printed as one, joined by " · ". Nothing is lost: data stored before the API
+    refused such text still prints every word, in bounded height."""
+    lines = _LINE_BREAK_RE.split(text or "")
+    if len(lines) > max_breaks + 1:
+        rest = " · ".join(part.strip() for part in lines[max_breaks:] if part.strip())
+        lines = [*lines[:max_breaks], rest]
+    return lines
+
+
+def _esc(text: str | None, max_breaks: int = MAX_TEXT_LINE_BREAKS) -> str:
+    """User text for a Paragraph: markup characters escaped, line breaks kept (capped)."""
+    return "<br/>".join(
+        line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for line in _capped_lines(text, max_breaks)
+    )
+
+
+def _paragraphs(text: str, style: ParagraphStyle) -> list[Flowable]:
+    """Free text as one Paragraph per line (capped): platypus splits a long Paragraph over
+    pages by wrapping the rest again at every page, a list of short ones costs nothing."""
+    return [
+        Paragraph(_esc(line), style) if line.strip() else Spacer(0, style.leading)
+        for line in _capped_lines(text, MAX_TEXT_LINE_BREAKS)
+    ]
 
 
 def _width(text: str, font: str = FONT, size: float = TABLE_FS) -> float:
     return pdfmetrics.stringWidth(text, font, size)
-
-
-_SPACES_RE = re.compile(r"[ \t]+")
 
 
 def _break_word(word: str, font: str, size: float, width: float) -> list[str]:
@@ -488,13 +632,12 @@ def _wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap of plain text to ``width`` points; long words are cut.
 
     Much cheaper than a platypus Paragraph (no markup parsing, no re-wrapping when
-    the table measures and draws); used for every table cell.
+    the table measures and draws); used for every table cell. Linear in the text.
     """
     measure = pdfmetrics.getFont(font).stringWidth
     space = measure(" ", size)
     lines: list[str] = []
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    for para in text.split("\n"):
+    for para in _LINE_BREAK_RE.split((text or "").strip()):
         words = [w for w in _SPACES_RE.split(para.strip()) if w]
         if not words:
             lines.append("")
@@ -522,19 +665,29 @@ def _wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
 def _cell(
     text: str, avail: float, font: str = FONT, size: float = TABLE_FS, numeric: bool = False
 ) -> str:
-    """Table cell text wrapped to ``avail`` points (a plain string, "\n" between lines).
+    """Table cell text wrapped to ``avail`` points (a plain string, "\\n" between lines).
 
-    ``numeric`` keeps "21 %" / "1.234,56 €" in one piece: if it does not fit it is cut
+    ``numeric`` keeps "21 %" / "1234,56 €" in one piece: if it does not fit it is cut
     between characters rather than at the space. "15 %" in labels is never split.
     """
-    if "\n" not in text and pdfmetrics.stringWidth(text, font, size) <= avail:
+    if _LINE_BREAK_RE.search(text) is None and pdfmetrics.stringWidth(text, font, size) <= avail:
         return text
     # no-break spaces only while wrapping, so that the PDF text keeps plain spaces
     text = text.replace(" ", "\u00a0") if numeric else text.replace(" %", "\u00a0%")
     return "\n".join(_wrap_lines(text, font, size, avail)).replace("\u00a0", " ")
 
 
-CHUNK_LINES = 12  # descriptions longer than this many lines are cut into several rows
+# A text taller than this many lines is cut into several table rows, so that it can flow
+# over pages; a page break falls between rows, so it wastes at most this many lines.
+CHUNK_LINES = 6
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    """Lines grouped into table rows of at most CHUNK_LINES lines each: a single table row
+    cannot be split over pages, a run of rows can."""
+    return ["\n".join(lines[i : i + CHUNK_LINES]) for i in range(0, len(lines), CHUNK_LINES)] or [
+        ""
+    ]
 
 
 def _fit_widths(natural: list[float], cap: float) -> list[float]:
@@ -549,6 +702,14 @@ def _fit_widths(natural: list[float], cap: float) -> list[float]:
         else:
             lo = mid
     return [min(w, lo) for w in natural]
+
+
+def _fit_font_size(text: str, font: str, size: float, width: float, smallest: float) -> float:
+    """The largest size <= ``size`` at which every word of ``text`` fits in ``width``."""
+    widest = max((_width(word, font, size) for word in text.split()), default=0.0)
+    if widest <= width:
+        return size
+    return max(smallest, size * width / widest)
 
 
 def _party_lines(party: PdfParty, labels: dict[str, str]) -> list[str]:
@@ -576,8 +737,11 @@ def _party_paragraph(party: PdfParty, labels: dict[str, str], style: ParagraphSt
     return Paragraph("<br/>".join(_esc(x) for x in _party_lines(party, labels)), style)
 
 
-class _PaidStamp(Flowable):
-    """A rubber-stamp style "PAGADA"/"PAID" mark, slightly rotated."""
+# --------------------------------------------------------------------- flowables
+
+
+class _Stamp(Flowable):
+    """A rubber-stamp style mark ("PAGADA", "ANULADA", "BORRADOR"), slightly rotated."""
 
     def __init__(self, text: str, color=STAMP, font_size: float = 15):
         super().__init__()
@@ -613,6 +777,160 @@ class _PaidStamp(Flowable):
         c.setFont(FONT_BOLD, self.font_size)
         c.drawCentredString(0, -self.font_size * 0.35, self.text)
         c.restoreState()
+
+
+@functools.lru_cache(maxsize=256)
+def _qr_symbol(text: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """The QR symbol of ``text`` (ISO/IEC 18004, error correction M, no quiet zone): its
+    size in modules and its dark runs, (row, first column, length), row 0 at the top.
+
+    ZXing (C++) encodes it in half a millisecond; reportlab's pure-Python encoder took
+    20 ms and its widget 15 ms more to draw, more than the rest of the invoice together."""
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    if code.ec_level != "M":  # never "boosted": the AEAT asks for M
+        raise ValueError(f"QR error correction {code.ec_level!r}, expected M")
+    image = memoryview(code.to_image(scale=1, add_quiet_zones=False))
+    size = image.shape[0]
+    pixels = image.tobytes()  # one byte per module, 0 = dark
+    runs = []
+    for row in range(size):
+        line = pixels[row * size : (row + 1) * size]
+        column = 0
+        while column < size:
+            if line[column]:
+                column += 1
+                continue
+            start = column
+            while column < size and not line[column]:
+                column += 1
+            runs.append((row, start, column - start))
+    return size, tuple(runs)
+
+
+class _QrBlock(Flowable):
+    """The VERI*FACTU QR as the AEAT's QR specification (v0.5.0, §3) places it: "QR
+    tributario:" above, the code (ISO/IEC 18004, error correction M, QR_SIZE square, blank
+    around it) and "VERI*FACTU" below, both centred on the code."""
+
+    def __init__(self, url: str):
+        super().__init__()
+        self.url = url
+        self.width = QR_SIZE + 2 * QR_QUIET_ZONE
+        self.ascent = QR_FONT_SIZE * 0.76  # DejaVu Sans Bold capitals
+        self.height = 2 * (self.ascent + QR_TEXT_GAP) + QR_SIZE + 2
+
+    def wrap(self, avail_w, avail_h):
+        return self.width, self.height
+
+    def draw(self):
+        c = self.canv
+        size, runs = _qr_symbol(self.url)
+        module = QR_SIZE / size
+        code_y = self.ascent + QR_TEXT_GAP + 1
+        top = code_y + QR_SIZE
+        c.saveState()
+        c.setFillColor(colors.black)
+        path = c.beginPath()
+        for row, column, length in runs:  # one filled path: a few hundred rectangles
+            path.rect(
+                QR_QUIET_ZONE + column * module, top - (row + 1) * module, length * module, module
+            )
+        c.drawPath(path, stroke=0, fill=1)
+        c.setFont(FONT_BOLD, QR_FONT_SIZE)
+        middle = self.width / 2
+        c.drawCentredString(middle, top + QR_TEXT_GAP, QR_CAPTION)
+        c.drawCentredString(middle, 1, QR_SYSTEM)
+        c.restoreState()
+
+
+class _PagedTable(Flowable):
+    """A table laid out one page at a time, in time linear in its rows.
+
+    platypus splits a Table at a page break by building a new Table of every row that is
+    left and measuring them all again: R rows over P pages cost R·P, and a long invoice
+    spent seconds per page. Here every cell is plain text of a known number of lines, so
+    each row's height is known up front; each page gets a small Table of just the rows
+    that fit (under the repeated header row), and what is left over is an index into the
+    rows. reportlab still measures every piece it draws, so an estimate that is off can
+    move a row to the next page but never lets one overflow the frame.
+    """
+
+    def __init__(
+        self,
+        rows: list[list[str]],
+        heights: list[float],
+        col_widths: list[float],
+        style: list[tuple],
+        *,
+        header: list[str] | None = None,
+        header_height: float = 0.0,
+        row_style: Callable[[int, int, int], list[tuple]] | None = None,
+        start: int = 0,
+        _prefix: list[float] | None = None,
+    ):
+        super().__init__()
+        self.rows, self.heights, self.col_widths = rows, heights, col_widths
+        self.style, self.header, self.header_height = style, header, header_height
+        self.row_style, self.start = row_style, start
+        if _prefix is None:
+            _prefix = [0.0]
+            for h in heights:
+                _prefix.append(_prefix[-1] + h)
+        self.prefix = _prefix
+        self.width = sum(col_widths)
+        self.hAlign = "LEFT"
+        self._piece: tuple[int, Table] | None = None
+
+    def _rest(self, start: int) -> _PagedTable:
+        return _PagedTable(
+            self.rows,
+            self.heights,
+            self.col_widths,
+            self.style,
+            header=self.header,
+            header_height=self.header_height,
+            row_style=self.row_style,
+            start=start,
+            _prefix=self.prefix,
+        )
+
+    def _table(self, end: int) -> Table:
+        """The rows [start, end) as one Table, header first (built once per end)."""
+        if self._piece is not None and self._piece[0] == end:
+            return self._piece[1]
+        data = ([self.header] if self.header else []) + self.rows[self.start : end]
+        style = list(self.style)
+        if self.row_style is not None:
+            style += self.row_style(self.start, end, 1 if self.header else 0)
+        table = Table(data, colWidths=self.col_widths, style=TableStyle(style))
+        self._piece = (end, table)
+        return table
+
+    def _estimate(self, end: int) -> float:
+        return self.header_height + self.prefix[end] - self.prefix[self.start]
+
+    def wrap(self, avail_w, avail_h):
+        end = len(self.rows)
+        height = self._estimate(end)
+        if height <= avail_h + 1:  # the rest fits on this page: measure it for real
+            height = self._table(end).wrap(avail_w, avail_h)[1]
+        self.height = height
+        return self.width, height
+
+    def split(self, avail_w, avail_h):
+        budget = self.prefix[self.start] + avail_h - self.header_height
+        end = min(bisect.bisect_right(self.prefix, budget) - 1, len(self.rows))
+        while end > self.start:
+            table = self._table(end)
+            if table.wrap(avail_w, avail_h)[1] <= avail_h:
+                return [table] if end == len(self.rows) else [table, self._rest(end)]
+            end -= 1
+        return []
+
+    def draw(self):
+        table = self._table(len(self.rows))
+        table.wrap(self.width, self.height)
+        table.drawOn(self.canv, 0, 0)
 
 
 class _NumberedCanvas(Canvas):
@@ -665,7 +983,7 @@ class _Builder:
     def __init__(self, inv: InvoicePdf, locale: str):
         self.inv = inv
         self.loc = locale
-        self.L = _LABELS[locale]
+        self.L = dict(_labels())
         self.S = _get_styles()
         self.cur = inv.currency or "EUR"
 
@@ -679,39 +997,68 @@ class _Builder:
     def when(self, d) -> str:
         return format_date(d, self.loc)
 
+    @property
+    def draft(self) -> bool:
+        return self.inv.status == "draft"
+
+    @property
+    def voided(self) -> bool:
+        return self.inv.status == "voided"
+
+    @property
+    def corrective(self) -> bool:
+        return self.inv.invoice_type.startswith("R")
+
+    def title(self) -> str:
+        if self.corrective:
+            return self.L["title_corrective"]
+        if self.inv.invoice_type == "F2":
+            return self.L["title_simplified"]
+        return self.L["title"]
+
+    def number(self) -> str:
+        return "—" if self.draft else self.inv.number
+
     def invoice_ref(self) -> str:
         inv = self.inv
-        ref = f"{self.L['title']} {inv.number}"
+        number = f"({self.L['draft']})" if self.draft else inv.number
+        ref = f"{self.title()} {number}"
         if inv.series.strip():
             ref += f" · {self.L['series']} {inv.series}"
         return ref
 
+    def treatments(self) -> list[str]:
+        """The non-taxed treatments on this invoice, each once, in the AEAT's order."""
+        used = {ln.treatment for ln in self.inv.lines} | {t.treatment for t in self.inv.taxes}
+        return [code for code in TREATMENTS if code in used and code != TAXED]
+
+    def short_treatment(self, code: str) -> str:
+        """What the lines' VAT column says for a line that is not taxed."""
+        return self.L["short:S2"] if code == "S2" else self.L[f"short:{code[0]}"]
+
     # ------------------------------------------------------------------ header
-    def header(self) -> list:
-        inv, L, S = self.inv, self.L, self.S
-        left_w = CONTENT_W * 0.56
-        right_w = CONTENT_W - left_w
-
-        issuer = [
-            Paragraph(_esc(inv.issuer.name), S["issuer_name"]),
-            Spacer(0, 3),
-            _party_paragraph(inv.issuer, L, S["party"]),
-        ]
-
+    def meta_table(self, width: float) -> Table:
+        inv, L = self.inv, self.L
         meta_rows = []
         if inv.series.strip():
             meta_rows.append((L["series"], inv.series))
-        meta_rows.append((L["number"], inv.number))
+        meta_rows.append((L["number"], self.number()))
         meta_rows.append((L["issue_date"], self.when(inv.issue_date)))
         if inv.operation_date and inv.operation_date != inv.issue_date:
             meta_rows.append((L["operation_date"], self.when(inv.operation_date)))
         if inv.due_date:
             meta_rows.append((L["due_date"], self.when(inv.due_date)))
         label_w = max(_width(k, FONT, 8) for k, _ in meta_rows) + 2 * CELL_PAD
-        label_w = min(label_w, right_w * 0.6)
-        value_w = right_w - label_w
-        meta = Table(
-            [[k, _cell(v, value_w - 2 * CELL_PAD, FONT_BOLD, 8.5)] for k, v in meta_rows],
+        label_w = min(label_w, width * 0.6)
+        value_w = width - label_w
+        return Table(
+            [
+                [
+                    _cell(k, label_w - CELL_PAD, FONT, 8),
+                    _cell(v, value_w - 2 * CELL_PAD, FONT_BOLD, 8.5),
+                ]
+                for k, v in meta_rows
+            ],
             colWidths=[label_w, value_w],
             style=TableStyle(
                 [
@@ -730,11 +1077,38 @@ class _Builder:
             ),
             hAlign="RIGHT",
         )
-        right = [Paragraph(_esc(L["title"].upper()), S["title"]), Spacer(0, 6), meta]
 
+    def header(self) -> list:
+        inv, L, S = self.inv, self.L, self.S
+        qr = _QrBlock(inv.qr_url) if inv.qr_url and not self.draft else None
+        if qr is None:
+            left_w = CONTENT_W * 0.56
+            right_w = CONTENT_W - left_w
+            widths = [left_w, right_w]
+        else:
+            # The QR is centred at the top of the page (the AEAT's preferred place); the
+            # issuer and the invoice's identity sit on either side of it.
+            left_w = right_w = (CONTENT_W - qr.width) / 2
+            widths = [left_w, qr.width, right_w]
+
+        issuer = [
+            Paragraph(_esc(inv.issuer.name), S["issuer_name"]),
+            Spacer(0, 3),
+            _party_paragraph(inv.issuer, L, S["party"]),
+        ]
+        title = self.title().upper()
+        title_style = S["title"]
+        size = _fit_font_size(title, FONT_BOLD, title_style.fontSize, right_w, 12)
+        if size != title_style.fontSize:
+            title_style = ParagraphStyle(
+                "inv-title-fit", parent=title_style, fontSize=size, leading=size * 1.17
+            )
+        right = [Paragraph(_esc(title), title_style), Spacer(0, 6), self.meta_table(right_w)]
+
+        top_cells = [issuer, right] if qr is None else [issuer, qr, right]
         top = Table(
-            [[issuer, right]],
-            colWidths=[left_w, right_w],
+            [top_cells],
+            colWidths=widths,
             style=TableStyle(
                 [
                     ("FONT", (0, 0), (-1, -1), FONT, 9),
@@ -751,19 +1125,21 @@ class _Builder:
         # client box + total box
         client_w = CONTENT_W * 0.56
         total_w = CONTENT_W - client_w
-        client = [
-            Paragraph(_esc(L["client"].upper()), S["caption"]),
-            Spacer(0, 2),
-            Paragraph(_esc(inv.client.name), S["client_name"]),
-            Spacer(0, 1),
-            _party_paragraph(inv.client, L, S["party"]),
-        ]
+        client: list = []
+        if inv.client is not None:
+            client = [
+                Paragraph(_esc(L["client"].upper()), S["caption"]),
+                Spacer(0, 2),
+                Paragraph(_esc(inv.client.name), S["client_name"]),
+                Spacer(0, 1),
+                _party_paragraph(inv.client, L, S["party"]),
+            ]
         amount = [
             Paragraph(_esc(L["amount_due"].upper()), S["caption"]),
             Spacer(0, 2),
             Paragraph(_esc(self.money(inv.total)), S["amount_big"]),
         ]
-        if inv.due_date:
+        if inv.due_date and not self.voided:
             amount.append(
                 Paragraph(_esc(L["due_line"].format(date=self.when(inv.due_date))), S["small"])
             )
@@ -771,55 +1147,146 @@ class _Builder:
             amount.append(
                 Paragraph(_esc(f"{L['outstanding']}: {self.money(inv.outstanding)}"), S["small"])
             )
-        if inv.paid:
-            amount += [Spacer(0, 4), _PaidStamp(L["paid_stamp"])]
+        if self.voided:
+            amount += [Spacer(0, 4), _Stamp(L["void_stamp"], VOID_RED)]
+        elif self.draft:
+            amount += [Spacer(0, 4), _Stamp(L["draft_stamp"], DRAFT_GREY)]
+        elif inv.paid:
+            amount += [Spacer(0, 4), _Stamp(L["paid_stamp"])]
 
+        box_style = [
+            ("FONT", (0, 0), (-1, -1), FONT, 9),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (1, 0), (1, 0), ACCENT_LIGHT),
+            ("LEFTPADDING", (0, 0), (0, 0), 9),
+            ("LEFTPADDING", (1, 0), (1, 0), 10),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+            ("TOPPADDING", (0, 0), (-1, -1), 6),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+        ]
+        if client:
+            box_style.append(("LINEBEFORE", (0, 0), (0, 0), 2, ACCENT))
         boxes = Table(
-            [[client, amount]],
+            [[client or "", amount]],
             colWidths=[client_w - 8, total_w + 8],
-            style=TableStyle(
-                [
-                    ("FONT", (0, 0), (-1, -1), FONT, 9),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LINEBEFORE", (0, 0), (0, 0), 2, ACCENT),
-                    ("BACKGROUND", (1, 0), (1, 0), ACCENT_LIGHT),
-                    ("LEFTPADDING", (0, 0), (0, 0), 9),
-                    ("LEFTPADDING", (1, 0), (1, 0), 10),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 10),
-                    ("TOPPADDING", (0, 0), (-1, -1), 6),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-                ]
-            ),
+            style=TableStyle(box_style),
         )
+        stacked = [
+            *([qr] if qr else []),
+            *issuer,
+            Spacer(0, 8),
+            *right,
+            Spacer(0, 14),
+            *client,
+            Spacer(0, 10),
+            *amount,
+            Spacer(0, 16),
+        ]
         if self._header_may_be_huge():
             # A one-row table taller than a page cannot be split: with absurdly long
             # party data fall back to stacking the blocks, which flow over pages.
             frame_h = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
             if top.wrap(CONTENT_W, frame_h)[1] + boxes.wrap(CONTENT_W, frame_h)[1] > frame_h * 0.8:
-                return [
-                    *issuer,
-                    Spacer(0, 8),
-                    *right,
-                    Spacer(0, 14),
-                    *client,
-                    Spacer(0, 10),
-                    *amount,
-                    Spacer(0, 16),
-                ]
+                return stacked
         return [top, Spacer(0, 14), boxes, Spacer(0, 16)]
 
     def _header_may_be_huge(self) -> bool:
         inv = self.inv
         size = len(inv.number) + len(inv.series)
         for party in (inv.issuer, inv.client):
-            size += sum(len(getattr(party, f.name)) for f in dataclasses.fields(party))
+            if party is not None:
+                size += sum(len(getattr(party, f.name)) for f in dataclasses.fields(party))
         return size > 800
 
+    # ----------------------------------------------------------- notice boxes
+    def info_box(
+        self, caption: str, items: list[tuple[str, str]], color, background
+    ) -> _PagedTable:
+        """A box of label/value rows under a caption, with a coloured rule on its left.
+        Values are free text of any length: the box is a _PagedTable, so it flows over
+        pages at the cost of its lines."""
+        label_w = max(_width(label) for label, _ in items) + 2 * CELL_PAD + 8
+        label_w = min(label_w, CONTENT_W * 0.32)
+        value_w = CONTENT_W - label_w
+        caption_h = 9 + 6 + 2
+        rows: list[list[str]] = [[caption, ""]]
+        heights = [caption_h]
+        for label, value in items:
+            text = "\n".join(_capped_lines(value, MAX_TEXT_LINE_BREAKS))
+            lines = _wrap_lines(text, FONT, TABLE_FS, value_w - 2 * CELL_PAD)
+            label_text = _cell(label, label_w - 2 * CELL_PAD - 8)
+            for k, chunk in enumerate(_chunks(lines)):
+                cells = [label_text if k == 0 else "", chunk]
+                n = max(cell.count("\n") + 1 for cell in cells)
+                rows.append(cells)
+                heights.append(n * LEADING + 4)
+        heights[-1] += 4  # the last row's larger bottom padding
+        last = len(rows) - 1
+
+        def row_style(a: int, b: int, offset: int) -> list[tuple]:
+            style = []
+            if a == 0:
+                style += [
+                    ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7, 9),
+                    ("TEXTCOLOR", (0, 0), (-1, 0), color),
+                    ("TOPPADDING", (0, 0), (-1, 0), 6),
+                ]
+            if b - 1 == last:
+                style.append(("BOTTOMPADDING", (0, -1), (-1, -1), 6))
+            return style
+
+        style = [
+            ("FONT", (0, 0), (-1, -1), FONT, TABLE_FS, LEADING),
+            ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
+            ("TEXTCOLOR", (1, 0), (1, -1), INK),
+            ("BACKGROUND", (0, 0), (-1, -1), background),
+            ("LINEBEFORE", (0, 0), (0, -1), 2, color),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (0, -1), CELL_PAD + 8),
+            ("LEFTPADDING", (1, 0), (1, -1), CELL_PAD),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]
+        return _PagedTable(rows, heights, [label_w, value_w], style, row_style=row_style)
+
+    def notices(self) -> list:
+        """What a legal record adds before the lines: the voiding, the rectified invoice."""
+        inv, L = self.inv, self.L
+        out: list = []
+        if self.voided:
+            items = [(L["void_reason"], inv.void_reason.strip() or "—")]
+            out += [self.info_box(L["voided"].upper(), items, VOID_RED, VOID_LIGHT), Spacer(0, 10)]
+        if self.corrective:
+            items = []
+            if inv.corrects is not None:
+                ref = (
+                    L["corrected_ref"].format(
+                        number=inv.corrects.number, date=self.when(inv.corrects.issue_date)
+                    )
+                    if inv.corrects.issue_date
+                    else inv.corrects.number
+                )
+                items.append((L["corrected"], ref))
+            kind = inv.correction_type or inv.invoice_type
+            items.append((L["correction_type"], f"{kind} · {L[kind]}"))
+            if inv.correction_method:
+                method = L[f"method:{inv.correction_method}"]
+                items.append((L["correction_method"], method[:1].upper() + method[1:]))
+            if inv.correction_reason.strip():
+                items.append((L["correction_reason"], inv.correction_reason.strip()))
+            if items:
+                out += [
+                    self.info_box(L["corrected"].upper(), items, ACCENT, ACCENT_LIGHT),
+                    Spacer(0, 10),
+                ]
+        return out
+
     # ------------------------------------------------------------------- lines
-    def lines_table(self) -> Table:
+    def lines_table(self) -> _PagedTable:
         inv, L = self.inv, self.L
         lines = list(inv.lines)
-        show_re = any(_to_decimal(ln.surcharge_percent) != 0 for ln in lines)
+        show_re = any(_exact(ln.surcharge_percent) != 0 for ln in lines)
 
         header = [
             L["description"],
@@ -834,14 +1301,15 @@ class _Builder:
 
         rows_txt = []
         for ln in lines:
+            taxed = ln.treatment == TAXED
             row = [
                 format_quantity(ln.quantity, self.loc),
                 format_unit_price(ln.unit_price, self.loc, self.cur),
                 self.pct(ln.discount_percent),
-                self.pct(ln.iva_percent),
+                self.pct(ln.iva_percent) if taxed else self.short_treatment(ln.treatment),
             ]
             if show_re:
-                row.append(self.pct(ln.surcharge_percent))
+                row.append(self.pct(ln.surcharge_percent) if taxed else "—")
             row.append(self.money(ln.total))
             rows_txt.append(row)
 
@@ -858,40 +1326,58 @@ class _Builder:
         desc_w = CONTENT_W - sum(widths)
         col_widths = [desc_w, *widths]
 
-        data = [header]
-        # A description taller than CHUNK_H is cut into several table rows (the numbers
-        # stay on the first one) so that it can flow over pages: a single table row
-        # cannot be split by platypus without splitInRow, whose by-row/in-row fallback
-        # repeats the header in the middle of a page.
-        groups: list[tuple[int, int]] = []  # (first row, last row) of each invoice line
-        for ln, row in zip(lines, rows_txt, strict=True):
-            first = len(data)
-            desc = _cell(ln.description or "", desc_w - 2 * CELL_PAD)
-            if desc.count("\n") >= CHUNK_LINES:
-                split = desc.split("\n")
-                chunks = [
-                    "\n".join(split[i : i + CHUNK_LINES]) for i in range(0, len(split), CHUNK_LINES)
-                ]
-            else:
-                chunks = [desc]
-            data.append(
-                [
-                    chunks[0],
-                    *(
-                        _cell(
-                            t,
-                            widths[i] - 2 * CELL_PAD,
-                            FONT_BOLD if i == ncols - 1 else FONT,
-                            numeric=True,
-                        )
-                        for i, t in enumerate(row)
-                    ),
-                ]
-            )
-            data.extend([chunk] + [""] * ncols for chunk in chunks[1:])
-            groups.append((first, len(data) - 1))
+        # A description taller than CHUNK_LINES lines is cut into several table rows (the
+        # numbers stay on the first one) so that it can flow over pages.
+        rows: list[list[str]] = []
+        heights: list[float] = []
+        group: list[int] = []  # the invoice line each row belongs to
+        first: list[bool] = []
+        last: list[bool] = []
+        for n, (ln, row) in enumerate(zip(lines, rows_txt, strict=True)):
+            text = "\n".join(_capped_lines(ln.description, MAX_DESCRIPTION_LINE_BREAKS))
+            chunks = _chunks(_wrap_lines(text, FONT, TABLE_FS, desc_w - 2 * CELL_PAD))
+            numbers = [
+                _cell(
+                    t, widths[i] - 2 * CELL_PAD, FONT_BOLD if i == ncols - 1 else FONT, numeric=True
+                )
+                for i, t in enumerate(row)
+            ]
+            for k, chunk in enumerate(chunks):
+                cells = [chunk, *numbers] if k == 0 else [chunk] + [""] * ncols
+                is_first, is_last = k == 0, k == len(chunks) - 1
+                n_lines = max(cell.count("\n") + 1 for cell in cells)
+                rows.append(cells)
+                heights.append(n_lines * LEADING + (4 if is_first else 1) + (4 if is_last else 0))
+                group.append(n)
+                first.append(is_first)
+                last.append(is_last)
         if not lines:
-            data.append([L["no_lines"]] + [""] * ncols)
+            rows.append([L["no_lines"]] + [""] * ncols)
+            heights.append(LEADING + 8)
+            group.append(0)
+            first.append(True)
+            last.append(True)
+        one_row_per_line = all(first) and all(last)
+
+        def row_style(a: int, b: int, offset: int) -> list[tuple]:
+            if one_row_per_line:  # the cheap, common case: ranges, not one command per row
+                stripes = [colors.white, ZEBRA] if group[a] % 2 == 0 else [ZEBRA, colors.white]
+                return [
+                    ("ROWBACKGROUNDS", (0, offset), (-1, -1), stripes),
+                    ("LINEBELOW", (0, offset), (-1, -1), 0.25, RULE),
+                ]
+            style = []
+            for i in range(a, b):
+                r = offset + i - a
+                if group[i] % 2:
+                    style.append(("BACKGROUND", (0, r), (-1, r), ZEBRA))
+                if last[i]:
+                    style.append(("LINEBELOW", (0, r), (-1, r), 0.25, RULE))
+                else:  # glue the chunks of one description together
+                    style.append(("BOTTOMPADDING", (0, r), (-1, r), 0))
+                if not first[i]:
+                    style.append(("TOPPADDING", (0, r), (-1, r), 1))
+            return style
 
         style = [
             ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7.5),
@@ -910,40 +1396,39 @@ class _Builder:
             ("BOTTOMPADDING", (0, 1), (-1, -1), 4),
             ("FONT", (-1, 1), (-1, -1), FONT_BOLD, TABLE_FS, LEADING),
         ]
-        if len(groups) == len(data) - 1:  # one row per line: the cheap, common case
-            style += [
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-            ]
-        else:
-            for n, (r0, r1) in enumerate(groups):
-                if n % 2:
-                    style.append(("BACKGROUND", (0, r0), (-1, r1), ZEBRA))
-                style.append(("LINEBELOW", (0, r1), (-1, r1), 0.25, RULE))
-                if r1 > r0:  # glue the chunks of one description together
-                    style.append(("BOTTOMPADDING", (0, r0), (-1, r1 - 1), 0))
-                    style.append(("TOPPADDING", (0, r0 + 1), (-1, r1), 1))
-        return LongTable(data, colWidths=col_widths, repeatRows=1, style=TableStyle(style))
+        header_lines = max(h.count("\n") + 1 for h in header)
+        return _PagedTable(
+            rows,
+            heights,
+            col_widths,
+            style,
+            header=header,
+            header_height=header_lines * 7.5 * 1.2 + 10,
+            row_style=row_style,
+        )
 
     # ----------------------------------------------------------------- summary
     def breakdown_table(self, width: float) -> Table:
         inv, L = self.inv, self.L
         taxes = list(inv.taxes)
-        show_re = any(
-            _to_decimal(t.surcharge) != 0 or _to_decimal(t.surcharge_percent) != 0 for t in taxes
-        )
+        show_re = any(_exact(t.surcharge) != 0 or _exact(t.surcharge_percent) != 0 for t in taxes)
         header = [L["rate"], L["base"], L["iva_amount"]]
         if show_re:
             header += [L["surcharge_rate"], L["surcharge_amount"]]
         rows = []
         for t in taxes:
-            row = [
-                L["iva_rate_label"].format(rate=self.pct(t.iva_percent)),
-                self.money(t.base),
-                self.money(t.iva),
-            ]
-            if show_re:
-                row += [self.pct(t.surcharge_percent), self.money(t.surcharge)]
+            if t.treatment == TAXED:
+                row = [
+                    L["iva_rate_label"].format(rate=self.pct(t.iva_percent)),
+                    self.money(t.base),
+                    self.money(t.iva),
+                ]
+                if show_re:
+                    row += [self.pct(t.surcharge_percent), self.money(t.surcharge)]
+            else:  # not "IVA 0 %": the row says why no IVA is charged
+                row = [L[f"row:{t.treatment}"], self.money(t.base), "—"]
+                if show_re:
+                    row += ["—", "—"]
             rows.append(row)
         # widths from content; spare room goes to the amount columns
         natural = []
@@ -957,7 +1442,7 @@ class _Builder:
             for i in grow:
                 col_widths[i] += spare / len(grow)
         data = [header] + [
-            [_cell(r[0], col_widths[0] - 2 * CELL_PAD, numeric=True)]
+            [_cell(r[0], col_widths[0] - 2 * CELL_PAD)]
             + [
                 _cell(v, col_widths[i + 1] - 2 * CELL_PAD, numeric=True)
                 for i, v in enumerate(r[1:])
@@ -1078,14 +1563,26 @@ class _Builder:
         )
         return [Spacer(0, 6), KeepTogether([grid])]
 
+    def legal_notes(self) -> list:
+        """Each legal mention that a line's or a row's treatment calls for, once."""
+        codes = self.treatments()
+        if not codes:
+            return []
+        L, S = self.L, self.S
+        return [
+            Paragraph(_esc(L["legal_notes"]), S["section"]),
+            Paragraph("<br/>".join(_esc(L[f"mention:{code}"]) for code in codes), S["small"]),
+        ]
+
     def payment(self) -> list:
         inv, L, S = self.inv, self.L, self.S
         out: list = []
         items = []
-        if inv.iban.strip():
-            items.append(_esc(L["payment_transfer"].format(iban=inv.iban.strip())))
-        if inv.due_date:
-            items.append(_esc(L["due_line"].format(date=self.when(inv.due_date))))
+        if not self.voided:  # nothing is to be paid for a voided invoice
+            if inv.iban.strip():
+                items.append(_esc(L["payment_transfer"].format(iban=inv.iban.strip())))
+            if inv.due_date:
+                items.append(_esc(L["due_line"].format(date=self.when(inv.due_date))))
         if items:
             out.append(
                 KeepTogether(
@@ -1097,10 +1594,10 @@ class _Builder:
             )
         if inv.notes.strip():
             out.append(Paragraph(_esc(L["notes"]), S["section"]))
-            out.append(Paragraph(_esc(inv.notes.strip()), S["small"]))
+            out += _paragraphs(inv.notes.strip(), S["small"])
         if inv.footer.strip():
             out.append(Spacer(0, 10))
-            out.append(Paragraph(_esc(inv.footer.strip()), S["muted"]))
+            out += _paragraphs(inv.footer.strip(), S["muted"])
         return out
 
     # -------------------------------------------------------------------- page
@@ -1111,7 +1608,7 @@ class _Builder:
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)
         canv.line(MARGIN_X, y_line, PAGE_W - MARGIN_X, y_line)
-        canv.setStrokeColor(ACCENT)
+        canv.setStrokeColor(VOID_RED if self.voided else ACCENT)
         canv.setLineWidth(2.5)
         canv.line(0, PAGE_H - 1.2, PAGE_W, PAGE_H - 1.2)
         canv.setFont(FONT, 7.5)
@@ -1121,14 +1618,37 @@ class _Builder:
         if inv.issuer.tax_id.strip():
             parts.append(f"{self.L['tax_id']} {inv.issuer.tax_id.strip()}")
         parts.append(self.invoice_ref())
-        text = " · ".join(p for p in parts if p).replace("\n", " ")
+        if self.voided:
+            parts.append(self.L["void_stamp"])
+        text = " · ".join(p for p in parts if p)
+        text = " ".join(_LINE_BREAK_RE.split(text))
         text = _truncate(text, FONT, 7.5, CONTENT_W - 30 * mm)
         canv.drawString(MARGIN_X, MARGIN_BOTTOM - 11 * mm, text)
+        canv.restoreState()
+
+    def on_page_end(self, canv: Canvas, doc) -> None:
+        """A voided invoice or a draft is marked across every page, over the content (in a
+        transparent colour, so that everything stays legible): no page of it can pass for a
+        valid invoice on its own."""
+        if not (self.voided or self.draft):
+            return
+        word = self.L["void_stamp"] if self.voided else self.L["draft_stamp"]
+        canv.saveState()
+        canv.setFillColor(VOID_RED if self.voided else DRAFT_GREY)
+        canv.setFillAlpha(0.13)
+        size = min(110, 0.8 * 1.41 * PAGE_W / max(_width(word, FONT_BOLD, 1), 1))
+        canv.setFont(FONT_BOLD, size)
+        canv.translate(PAGE_W / 2, PAGE_H / 2)
+        canv.rotate(54)
+        canv.drawCentredString(0, -size * 0.35, word)
         canv.restoreState()
 
     def build(self) -> bytes:
         inv = self.inv
         buf = BytesIO()
+        subject = self.invoice_ref()
+        if inv.client is not None:
+            subject += f" · {inv.client.name}"
         doc = BaseDocTemplate(
             buf,
             pagesize=A4,
@@ -1138,7 +1658,7 @@ class _Builder:
             bottomMargin=MARGIN_BOTTOM,
             title=self.invoice_ref(),
             author=inv.issuer.name,
-            subject=f"{self.invoice_ref()} · {inv.client.name}",
+            subject=subject,
             creator="FACTURAgem",
             lang="es-ES" if self.loc == "es" else "en",
             pageCompression=1,
@@ -1156,17 +1676,37 @@ class _Builder:
             bottomPadding=0,
             id="body",
         )
-        doc.addPageTemplates([PageTemplate(id="invoice", frames=[frame], onPage=self.on_page)])
+        doc.addPageTemplates(
+            [
+                PageTemplate(
+                    id="invoice", frames=[frame], onPage=self.on_page, onPageEnd=self.on_page_end
+                )
+            ]
+        )
         story: list = []
         story += self.header()
+        story += self.notices()
         story.append(self.lines_table())
         story += self.summary()
+        story += self.legal_notes()
         story += self.payment()
         doc.build(story, canvasmaker=_NumberedCanvas)
         return buf.getvalue()
 
 
-_INVOICE_TEXT_FIELDS = ("number", "series", "currency", "iban", "notes", "footer")
+_INVOICE_TEXT_FIELDS = (
+    "number",
+    "series",
+    "currency",
+    "iban",
+    "notes",
+    "footer",
+    "void_reason",
+    "correction_type",
+    "correction_method",
+    "correction_reason",
+)
+_PARTY_FIELDS = tuple(f.name for f in dataclasses.fields(PdfParty))
 
 
 def _none_to_empty(obj, names):
@@ -1174,16 +1714,39 @@ def _none_to_empty(obj, names):
     return dataclasses.replace(obj, **changes) if changes else obj
 
 
+def _checked(value: str, allowed: Sequence[str], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{what} {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
 def _tolerant(inv: InvoicePdf) -> InvoicePdf:
-    """Treat None in text fields (a nullable model column) as ""; freeze the sequences."""
-    party_fields = [f.name for f in dataclasses.fields(PdfParty)]
+    """Treat None in text fields (a nullable model column) as ""; freeze the sequences;
+    refuse codes the renderer does not know (it would print wrong legal words)."""
     inv = _none_to_empty(inv, _INVOICE_TEXT_FIELDS)
+    inv = dataclasses.replace(inv, lines=tuple(inv.lines or ()), taxes=tuple(inv.taxes or ()))
+    _checked(inv.invoice_type or "F1", INVOICE_TYPES, "invoice_type")
+    _checked(inv.status or "issued", STATUSES, "status")
+    _checked(inv.correction_type, ("", *CORRECTION_TYPES), "correction_type")
+    _checked(inv.correction_method, ("", *CORRECTION_METHODS), "correction_method")
+    for item in (*inv.lines, *inv.taxes):
+        _checked(item.treatment or TAXED, TREATMENTS, "treatment")
+    corrects = inv.corrects
+    if corrects is not None:
+        corrects = _none_to_empty(corrects, ("number",))
     return dataclasses.replace(
         inv,
-        issuer=_none_to_empty(inv.issuer, party_fields),
-        client=_none_to_empty(inv.client, party_fields),
-        lines=tuple(inv.lines or ()),
-        taxes=tuple(inv.taxes or ()),
+        invoice_type=inv.invoice_type or "F1",
+        status=inv.status or "issued",
+        issuer=_none_to_empty(inv.issuer, _PARTY_FIELDS),
+        client=None if inv.client is None else _none_to_empty(inv.client, _PARTY_FIELDS),
+        corrects=corrects,
+        lines=tuple(
+            ln if ln.treatment else dataclasses.replace(ln, treatment=TAXED) for ln in inv.lines
+        ),
+        taxes=tuple(
+            t if t.treatment else dataclasses.replace(t, treatment=TAXED) for t in inv.taxes
+        ),
     )
 
 
@@ -1191,6 +1754,9 @@ def render_invoice_pdf(invoice: InvoicePdf, *, locale: str = "es") -> bytes:
     """Render ``invoice`` as an A4 PDF and return its bytes.
 
     ``locale`` is "es" (default) or "en"; "en-GB"/"en_US" count as "en" and anything
-    else falls back to "es".
+    else falls back to "es". The words come from Django's catalogues in that language
+    (the caller's active language is left as it was).
     """
-    return _Builder(_tolerant(invoice), _norm_locale(locale)).build()
+    loc = _norm_locale(locale)
+    with translation.override(loc):
+        return _Builder(_tolerant(invoice), loc).build()

@@ -12,10 +12,20 @@ from facturagem.api.serializers import (
 )
 from invoices import numbering, taxes
 from invoices.models import Invoice, Payment
+from invoices.pdf import MAX_DESCRIPTION_LINE_BREAKS, line_breaks
 from verifactu import services as records
 
 MAX_LINES = 500
 ID_REQUIRED = "This field is required."
+TOO_MANY_LINE_BREAKS = "has too many line breaks (maximum is {max})"
+
+
+def validate_description_line_breaks(value: str) -> None:
+    """What one line may print is bounded: the PDF prints each break as a new text line."""
+    if line_breaks(value) > MAX_DESCRIPTION_LINE_BREAKS:
+        raise serializers.ValidationError(
+            TOO_MANY_LINE_BREAKS.format(max=MAX_DESCRIPTION_LINE_BREAKS)
+        )
 
 
 def invoice_path(account, invoice) -> str:
@@ -218,7 +228,9 @@ class InvoiceOutput(InvoiceLinks, Representation):
 
 
 class LineInput(InputSerializer):
-    description = serializers.CharField(max_length=2000)
+    description = serializers.CharField(
+        max_length=2000, validators=[validate_description_line_breaks]
+    )
     # At most 12 integer digits (max_digits − decimal_places): one request cannot overflow.
     quantity = serializers.DecimalField(max_digits=15, decimal_places=3)
     unit_price = serializers.DecimalField(max_digits=16, decimal_places=4)

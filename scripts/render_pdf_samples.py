@@ -4,16 +4,18 @@
 Usage (from the repository root)::
 
     python scripts/render_pdf_samples.py OUTDIR          # PDFs + PNG pages in OUTDIR
-    python scripts/render_pdf_samples.py OUTDIR --docs   # ... and docs/invoice-page1.png
-    python scripts/render_pdf_samples.py --docs          # only docs/invoice-page1.png
+    python scripts/render_pdf_samples.py OUTDIR --docs   # ... and the pictures in docs/
+    python scripts/render_pdf_samples.py --docs          # only docs/invoice-page1.png,
+                                                         # invoice-corrective.png, -voided.png
 
 PNG pages need ``pdftoppm`` (Debian package poppler-utils); without it only the
-PDFs are written. The samples do not need Django.
+PDFs are written. Django is set up (test settings) for the translation catalogues.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -22,12 +24,20 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# The PDF's words come from Django's translation catalogues (invoices/locale/).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facturagem.settings_test")
+django.setup()
+
 from invoices.pdf import (  # noqa: E402
+    TREATMENTS,
     InvoicePdf,
+    PdfCorrected,
     PdfLine,
     PdfParty,
     PdfTaxRow,
@@ -80,25 +90,37 @@ def build_invoice(
     operation_date=None,
     notes="",
     footer="",
+    **legal,
 ) -> InvoicePdf:
-    """specs: (description, quantity, unit_price, discount %, IVA %) tuples."""
+    """specs: (description, quantity, unit_price, discount %, IVA %[, treatment]) tuples."""
     lines = []
-    for desc, qty, price, disc, iva in specs:
+    for desc, qty, price, disc, iva, *treatment in specs:
         qty, price, disc, iva = D(str(qty)), D(str(price)), D(str(disc)), D(str(iva))
         total = _q(qty * price * (1 - disc / 100))
-        re_pct = SURCHARGE_FOR.get(iva, D("0")) if surcharge else D("0")
-        lines.append(PdfLine(desc, qty, price, disc, iva, re_pct, total))
+        treatment = treatment[0] if treatment else "S1"
+        taxed = treatment == "S1"
+        re_pct = SURCHARGE_FOR.get(iva, D("0")) if surcharge and taxed else D("0")
+        lines.append(PdfLine(desc, qty, price, disc, iva, re_pct, total, treatment))
     subtotal = sum((ln.total for ln in lines), D("0"))
     factor = 1 - discount_percent / 100
-    groups: dict[tuple[Decimal, Decimal], Decimal] = {}
+    groups: dict[tuple[str, Decimal, Decimal], Decimal] = {}
     for ln in lines:
-        key = (ln.iva_percent, ln.surcharge_percent)
+        key = (ln.treatment, ln.iva_percent, ln.surcharge_percent)
         groups[key] = groups.get(key, D("0")) + ln.total
     taxes = []
-    for (iva_pct, re_pct), base in sorted(groups.items(), reverse=True):
+    for (treatment, iva_pct, re_pct), base in sorted(
+        groups.items(), key=lambda item: (TREATMENTS.index(item[0][0]), -item[0][1])
+    ):
         base = _q(base * factor)
         taxes.append(
-            PdfTaxRow(iva_pct, base, _q(base * iva_pct / 100), re_pct, _q(base * re_pct / 100))
+            PdfTaxRow(
+                iva_pct,
+                base,
+                _q(base * iva_pct / 100),
+                re_pct,
+                _q(base * re_pct / 100),
+                treatment,
+            )
         )
     tax_base = sum((t.base for t in taxes), D("0"))
     iva = sum((t.iva for t in taxes), D("0"))
@@ -108,11 +130,11 @@ def build_invoice(
     return InvoicePdf(
         number=number,
         series=series,
-        issue_date=date(2026, 11, 21),
+        issue_date=legal.pop("issue_date", date(2026, 11, 21)),
         operation_date=operation_date,
-        due_date=date(2026, 12, 21),
+        due_date=legal.pop("due_date", date(2026, 12, 21)),
         issuer=ISSUER,
-        client=CLIENT,
+        client=legal.pop("client", CLIENT),
         lines=lines,
         taxes=taxes,
         subtotal=subtotal,
@@ -127,9 +149,10 @@ def build_invoice(
         paid=paid,
         paid_amount=total if paid else D("0"),
         outstanding=D("0") if paid else total,
-        iban="ES91 2100 0418 4502 0005 1332",
+        iban=legal.pop("iban", "ES91 2100 0418 4502 0005 1332"),
         notes=notes,
         footer=footer,
+        **legal,
     )
 
 
@@ -212,6 +235,64 @@ def stress_invoice() -> InvoicePdf:
     )
 
 
+QR_URL = (
+    "https://prewww2.aeat.es/wlpl/TIKE-CONT/ValidarQR?nif=B12345678&numserie=R2026%2F0003"
+    "&fecha=05-12-2026&importe=-131.29"
+)
+
+
+def corrective_invoice(**kw) -> InvoicePdf:
+    """A corrective invoice by differences: the consultancy hours returned, with its QR."""
+    defaults = dict(
+        number="R2026/0003",
+        series="R",
+        issue_date=date(2026, 12, 5),
+        invoice_type="R1",
+        corrects=PdfCorrected("2026-0042", date(2026, 11, 21)),
+        correction_method="differences",
+        correction_reason=(
+            "Devolución de 2,5 horas de consultoría facturadas por error "
+            "(se prestaron 10 de las 12,5 facturadas)."
+        ),
+        qr_url=QR_URL,
+        due_date=None,
+        iban="",
+        notes="El importe se abonará en la cuenta de origen en un plazo de 15 días.",
+        footer=FOOTER,
+    )
+    defaults.update(kw)
+    return build_invoice(
+        [
+            ("Horas de consultoría técnica (noviembre)", "-2.5", "48", 10, 21),
+            ("Ajuste por redondeo del presupuesto", 1, "-0.5", 0, 21),
+        ],
+        **defaults,
+    )
+
+
+def voided_invoice() -> InvoicePdf:
+    return short_invoice(
+        status="voided",
+        void_reason="Factura expedida por error en pruebas de integración: no responde a "
+        "ninguna operación real.",
+        qr_url=QR_URL.replace("R2026%2F0003", "2026-0042")
+        .replace("05-12-2026", "21-11-2026")
+        .replace("-131.29", "1565.95"),
+    )
+
+
+def exempt_invoice() -> InvoicePdf:
+    """Taxed, reverse-charge, exempt and not-subject lines on one invoice."""
+    specs = [
+        ("Diseño de catálogo (cliente nacional)", 1, "900", 0, 21),
+        ("Maquetación subcontratada a empresa del sector (ISP)", 1, "400", 0, 0, "S2"),
+        ("Curso de formación reglada en diseño", 1, "300", 0, 0, "E1"),
+        ("Catálogos impresos enviados a Andorra", 200, "1.25", 0, 0, "E2"),
+        ("Servicios de consultoría a empresa de Francia", 1, "650", 0, 0, "N2"),
+    ]
+    return build_invoice(specs, number="2026-0044", footer=FOOTER)
+
+
 SAMPLES = {
     "short-es": (short_invoice, "es"),
     "short-en": (short_invoice, "en"),
@@ -226,7 +307,24 @@ SAMPLES = {
         "es",
     ),
     "long-es": (long_invoice, "es"),
+    "corrective-es": (corrective_invoice, "es"),
+    "corrective-en": (corrective_invoice, "en"),
+    "voided-es": (voided_invoice, "es"),
+    "draft-es": (lambda: short_invoice(status="draft", number=""), "es"),
+    "simplified-es": (
+        lambda: short_invoice(invoice_type="F2", client=None, irpf_percent=D("0"), surcharge=False),
+        "es",
+    ),
+    "exempt-es": (exempt_invoice, "es"),
     "stress-es": (stress_invoice, "es"),
+}
+
+
+# docs/<name>.png: page 1 of each, at 100 dpi.
+DOC_PICTURES = {
+    "invoice-page1": short_invoice,
+    "invoice-corrective": corrective_invoice,
+    "invoice-voided": voided_invoice,
 }
 
 
@@ -246,7 +344,7 @@ def to_png(pdf: Path, prefix: Path, dpi: int = 80, first_only: bool = False) -> 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("outdir", nargs="?", help="directory for the sample PDFs and PNG pages")
-    ap.add_argument("--docs", action="store_true", help="also write docs/invoice-page1.png")
+    ap.add_argument("--docs", action="store_true", help="also write the pictures in docs/")
     ap.add_argument("--dpi", type=int, default=80)
     args = ap.parse_args(argv)
     if not args.outdir and not args.docs:
@@ -265,13 +363,14 @@ def main(argv=None) -> int:
         docs = ROOT / "docs"
         docs.mkdir(exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
-            pdf = Path(tmp) / "short.pdf"
-            pdf.write_bytes(render_invoice_pdf(short_invoice(), locale="es"))
-            pngs = to_png(pdf, Path(tmp) / "invoice-page1", dpi=100, first_only=True)
-            if not pngs:
-                return 1
-            shutil.copyfile(pngs[0], docs / "invoice-page1.png")
-        print(docs / "invoice-page1.png")
+            for name, factory in DOC_PICTURES.items():
+                pdf = Path(tmp) / f"{name}.pdf"
+                pdf.write_bytes(render_invoice_pdf(factory(), locale="es"))
+                pngs = to_png(pdf, Path(tmp) / name, dpi=100, first_only=True)
+                if not pngs:
+                    return 1
+                shutil.copyfile(pngs[0], docs / f"{name}.png")
+                print(docs / f"{name}.png")
     return 0
 
 
