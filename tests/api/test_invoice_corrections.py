@@ -235,7 +235,7 @@ def test_the_corrective_pdf_says_what_it_corrects(api, alice, original):
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Factura rectificativa" in text
-    assert f"Rectifica a la factura {original.number}" in " ".join(text.split())
+    assert f"Factura rectificada {original.number}, expedida el" in " ".join(text.split())
 
 
 def test_corrections_of_the_legacy_kind_work_with_verifactu_off(api, alice, original):

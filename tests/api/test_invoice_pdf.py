@@ -49,9 +49,19 @@ def downloaded_name(response) -> str:
     return params["filename"]
 
 
+def legacy_invoice(account, client) -> Invoice:
+    """An invoice issued before VERI*FACTU (not frozen), as stored data may hold."""
+    account.verifactu = False
+    account.save(update_fields=["verifactu"])
+    invoice = make_invoice(account, client)
+    account.verifactu = True
+    account.save(update_fields=["verifactu"])
+    return invoice
+
+
 def with_number(invoice: Invoice, number: str) -> Invoice:
     """A number as stored: the API took any text as a number until numbers were restricted
-    to the AEAT's characters, and stored data keeps what it was given."""
+    to the AEAT's characters, and stored data (issued before VERI*FACTU) keeps it."""
     Invoice.objects.filter(pk=invoice.pk).update(number=number)
     invoice.refresh_from_db()
     return invoice
@@ -73,7 +83,7 @@ HOSTILE_NUMBERS = [
 def test_the_pdf_of_an_invoice_with_any_number_downloads_under_one_safe_name(
     api, alice, acme, number, saved_as
 ):
-    invoice = with_number(make_invoice(alice.account, acme), number)
+    invoice = with_number(legacy_invoice(alice.account, acme), number)
 
     response = api.send("GET", pdf_url(alice, invoice), key=alice.api_key)
 
@@ -102,7 +112,7 @@ def admin_web(client, db):
 def test_the_admins_pdf_of_an_invoice_with_any_number_downloads_under_the_same_name(
     admin_web, alice, acme, number, saved_as
 ):
-    invoice = with_number(make_invoice(alice.account, acme), number)
+    invoice = with_number(legacy_invoice(alice.account, acme), number)
 
     viewed = admin_web.get(reverse("admin:invoices_invoice_pdf", args=[invoice.pk]))
     downloaded = admin_web.post(
@@ -117,8 +127,8 @@ def test_the_admins_pdf_of_an_invoice_with_any_number_downloads_under_the_same_n
 
 
 def test_the_admins_zip_names_its_pdfs_with_safe_characters(admin_web, alice, acme):
-    first = with_number(make_invoice(alice.account, acme), "2026\r\n0001")
-    second = with_number(make_invoice(alice.account, acme), 'Peña"2026')
+    first = with_number(legacy_invoice(alice.account, acme), "2026\r\n0001")
+    second = with_number(legacy_invoice(alice.account, acme), 'Peña"2026')
 
     response = admin_web.post(
         reverse("admin:invoices_invoice_changelist"),
@@ -247,7 +257,8 @@ def test_a_corrective_voided_representation_prints_what_its_keys_say(alice, acme
 def test_a_representation_with_iso_dates_and_treatments_prints_them(alice, acme):
     data = representation(make_invoice(alice.account, acme, lines=[line(iva_percent="0")]))
     data.update(
-        issue_date="2026-03-02", corrects={"id": 1, "number": "A-1", "issue_date": "2026-01-31"}
+        issue_date="2026-03-02", corrects={"id": 1, "number": "A-1", "issue_date": "2026-01-31"},
+        invoice_type=None,
     )
     data["lines"] = [{**data["lines"][0], "treatment": "E5"}]
     data["taxes"] = [{**data["taxes"][0], "treatment": "E5"}]
