@@ -572,3 +572,19 @@ def test_client_required_message_is_the_rails_fragment(api, alice):
 
     assert response.json()["errors"]["client_id"] in (["This field is required."],
                                                       [CLIENT_REQUIRED])
+
+
+# -- the QR on the PDF ----------------------------------------------------------------------
+
+
+def test_the_pdfs_qr_code_decodes_to_the_invoices_qr_url(api, alice, acme, tmp_path):
+    from tests.unit.test_pdf import page_png, qr_codes
+
+    body = create(api, alice, {"client_id": acme.pk,
+                               "lines": [json_line("Diseño", "1", "1234.56")]}).json()
+    pdf = api.send("GET", invoice_url(alice, body["id"], ".pdf"), key=alice.api_key)
+
+    codes = qr_codes(page_png(pdf.content, 1, tmp_path))
+
+    assert [code.text for code in codes] == [body["verifactu"]["qr_url"]]
+    assert "importe=1493.82" in body["verifactu"]["qr_url"]
