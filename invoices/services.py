@@ -32,8 +32,8 @@ from verifactu.data import Alta
 
 NUMBER_TAKEN = "has already been taken"
 NUMBER_SEQUENCE_TOO_LONG = (
-    "the next number after {latest} would be longer than {max} characters: "
-    "give this invoice a number of its own"
+    "The next number after {latest} would be longer than {max} characters: "
+    "give this invoice a number of its own."
 )
 DRAFT_HAS_NO_NUMBER = "is given when the invoice is issued, not to a draft"
 AMOUNT_NOT_POSITIVE = "must be greater than 0"
@@ -44,38 +44,39 @@ NOTHING_OUTSTANDING = "the invoice has nothing outstanding"
 MARKED_PAID_NOTE = "Marked as paid"
 UNKNOWN_STATUS = "is not included in the list (draft, issued)"
 ISSUED_IS_FINAL = (
-    "an issued invoice can't be changed: issue a corrective invoice "
+    "An issued invoice can't be changed: issue a corrective invoice "
     "(POST …/invoices/:id/corrections), or void it if it was issued by mistake "
-    "(POST …/invoices/:id/void)"
+    "(POST …/invoices/:id/void)."
 )
-VOIDED_IS_FINAL = "a voided invoice can't be changed"
-CANT_BACK_TO_DRAFT = "an issued invoice can't become a draft again"
-VOID_THROUGH_ITS_ROUTE = "an invoice is voided with POST …/invoices/:id/void and a reason"
+VOIDED_IS_FINAL = "A voided invoice can't be changed."
+SERIES_IS_FINAL = "can't change once the invoice is issued"
+CANT_BACK_TO_DRAFT = "can't become draft again once the invoice is issued"
+VOID_THROUGH_ITS_ROUTE = "becomes voided only through POST …/invoices/:id/void, with a reason"
 DELETE_REFUSED = (
-    "an issued invoice can't be deleted: issue a corrective invoice "
+    "An issued invoice can't be deleted: issue a corrective invoice "
     "(POST …/invoices/:id/corrections), or void it if it was issued by mistake "
-    "(POST …/invoices/:id/void)"
+    "(POST …/invoices/:id/void)."
 )
-DELETE_REFUSED_CORRECTED = "an invoice that has corrective invoices can't be deleted"
-NOT_ISSUED = "only an issued invoice can be {action}"
-CORRECT_A_DRAFT = "a draft is not corrected: change it, it has not been issued"
+DELETE_REFUSED_CORRECTED = "An invoice that has corrective invoices can't be deleted."
+NOT_ISSUED = "Only an issued invoice can be {action}."
+CORRECT_A_DRAFT = "A draft is not corrected: change it, it has not been issued."
 VOID_WITH_PAYMENTS = (
-    "an invoice with payments was a real sale: issue a corrective invoice instead "
-    "(delete its payments first if they were registered by mistake)"
+    "An invoice with payments was a real sale: issue a corrective invoice instead "
+    "(delete its payments first if they were registered by mistake)."
 )
 VOID_WITH_CORRECTIONS = (
-    "an invoice that has corrective invoices was a real sale: correct it instead"
+    "An invoice that has corrective invoices was a real sale: correct it instead."
 )
 CORRECTION_TYPE_SIMPLIFIED = "must be R5 for a simplified invoice (and only for one)"
 SIMPLIFIED_OVER_LIMIT = (
-    "a simplified invoice may total at most {limit} (RD 1619/2012 art. 4): "
-    "issue a full invoice naming the client"
+    "A simplified invoice may total at most {limit} (RD 1619/2012 art. 4): "
+    "issue a full invoice naming the client."
 )
 SIMPLIFIED_INTRA_EU = (
-    "an intra-EU supply (E5) needs a full invoice (RD 1619/2012 art. 4.3)"
+    "An intra-EU supply (E5) needs a full invoice (RD 1619/2012 art. 4.3)."
 )
-NOT_ON_A_DRAFT = "payments are registered on issued invoices"
-NOT_ON_A_VOIDED = "a voided invoice takes no payments"
+NOT_ON_A_DRAFT = "Payments are registered on issued invoices, not on drafts."
+NOT_ON_A_VOIDED = "A voided invoice takes no payments."
 CLIENT_REQUIRED = "can't be blank"
 CLIENT_GONE = "does not exist"
 
@@ -499,7 +500,7 @@ def _update_legacy(
 ) -> None:
     """An issued invoice of an account without VERI*FACTU: the rules of CONTRACT §1-§7."""
     if "series" in data and (data["series"] or "") != invoice.series:
-        raise ValidationError({"series": [ISSUED_IS_FINAL]})
+        raise ValidationError({"series": [SERIES_IS_FINAL]})
     client_changed = client is not None and client.pk != invoice.client_id
     _apply(invoice, data, client)
     invoice.year = invoice.issue_date.year

@@ -33,30 +33,30 @@ FIRST_VALID_ISSUE_DATE = datetime.date(2024, 10, 28)  # AEAT validation 1152
 MAX_DETAILS = 12
 
 ISSUER_TAX_ID_REQUIRED = (
-    "the account needs a valid Spanish NIF (tax_id) to issue invoices under VERI*FACTU"
+    "The account needs a valid Spanish NIF (tax_id) to issue invoices under VERI*FACTU."
 )
 RECIPIENT_TAX_ID_REQUIRED = (
-    "names a client without a tax id: a full invoice identifies its recipient "
+    "has no tax id: a full invoice identifies its recipient "
     "(add the client's tax_id, or issue a simplified invoice)"
 )
-RECIPIENT_NIF_INVALID = "names a Spanish client whose tax id is not a valid NIF"
+RECIPIENT_NIF_INVALID = "has a tax id that is not a valid Spanish NIF"
 ISSUE_DATE_IN_FUTURE = "can't be in the future"
 ISSUE_DATE_TOO_OLD = "can't be before 28-10-2024 under VERI*FACTU"
 NO_LINES = (
     "can't be empty: an issued invoice has at least one line (create a draft, "
     "draft=true, to add them later)"
 )
-RECORD_REFUSED = "the VERI*FACTU record would be refused by the AEAT: {error}"
+RECORD_REFUSED = "The VERI*FACTU record would be refused by the AEAT: {error}."
 TOO_MANY_DETAILS = (
-    "an invoice may combine at most {max} tax treatments and rates (the AEAT's limit)"
+    "combine more than {max} tax treatments and rates (the AEAT's limit for one invoice)"
 )
 CHAIN_BROKEN = (
-    "the account's record chain does not verify: no invoice can be issued until it is "
-    "repaired (contact support)"
+    "The account's record chain does not verify: no invoice can be issued until it is "
+    "repaired (contact support)."
 )
 CLOCK_BEHIND = (
-    "the server's clock is behind the account's last record: no invoice can be issued "
-    "until it is right (contact support)"
+    "The server's clock is behind the account's last record: no invoice can be issued "
+    "until it is right (contact support)."
 )
 
 # Exports (E2) and their kin (E3) take the export regime: the AEAT refuses them under 01.
