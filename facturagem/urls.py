@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("invoices.urls")),
     path("", include("verifactu.urls")),
     path("", include("certificates.urls")),
+    path("", include("facturae.urls")),
 ]
 
 urlpatterns = [
