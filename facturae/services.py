@@ -439,12 +439,12 @@ def document_for(invoice: Invoice) -> fe.Document:
     """The invoice as FacturaE data; ValidationError naming everything that is missing."""
     if invoice.status == Invoice.Status.DRAFT:
         raise ValidationError({"base": [DRAFT]})
+    if invoice.client_id is None:
+        raise ValidationError({"client_id": [NO_RECIPIENT]})
     problems = Problems()
     lines = getattr(invoice, "line_list", None) or list(invoice.lines.order_by("position"))
     breakdown = invoice.breakdown(lines)
     _check_figures(invoice, lines, breakdown, problems)
-    if invoice.client_id is None:
-        problems.add("client_id", NO_RECIPIENT)
     intra_eu = (invoice.client_country != invoice.account_country
                 and {invoice.client_country, invoice.account_country} <= EU_MEMBERS)
     seller = _party(invoice, "account", intra_eu=intra_eu, problems=problems)
