@@ -18,6 +18,8 @@ api_v1 = [
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
+    # (before the admin's own URLs: its catch-all would take the path)
+    path("admin/invoices/invoice/", include("facturae.admin")),
     path("admin/", admin.site.urls),
     # Log in for the browsable API (a Django session: AccountSessionAuthentication).
     path("api-auth/", include("rest_framework.urls")),
