@@ -3,11 +3,10 @@ invoices/admin.py, "FacturaE"); the same services as the API, so the same docume
 API answers with a 422 is said here as a message on the invoice's page."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 
-from certificates import crypto
 from facturae import services
 from facturae.renderers import filename
 from facturae.views import KEYS_UNAVAILABLE
@@ -28,7 +27,7 @@ def download(request, invoice_id: int, kind: str) -> HttpResponse:
         raise PermissionDenied
     try:
         document = KINDS[kind](invoice=invoice)
-    except (ValidationError, crypto.KeyMissing) as error:
+    except (ValidationError, ImproperlyConfigured) as error:
         problems = (error.messages if isinstance(error, ValidationError)
                     else [KEYS_UNAVAILABLE])
         for problem in problems:

@@ -1,15 +1,15 @@
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from certificates import crypto
 from facturae.renderers import FacturaeRenderer, SignedFacturaeRenderer, filename
 from facturagem.api.views import AccountScopedView
 from invoices import selectors
 
 KEYS_UNAVAILABLE = (
-    "This service cannot open stored certificates: its operator has not set "
-    "CERTIFICATE_ENCRYPTION_KEY"
+    "This service cannot open stored certificates: its CERTIFICATE_ENCRYPTION_KEY is "
+    "missing or wrong (contact its operator)"
 )
 
 
@@ -31,7 +31,7 @@ class FacturaeView(AccountScopedView):
         renderer = request.accepted_renderer
         try:
             document = renderer.build(invoice)
-        except crypto.KeyMissing as error:
+        except ImproperlyConfigured as error:  # crypto.KeyMissing, or a key that does not fit
             raise KeysUnavailable from error
         name = filename(invoice, renderer.extension)
         # (facturagem/http.py's content_disposition() replaces this once it is on main.)

@@ -28,6 +28,7 @@ from facturae.services import (
     REPRESENTATIVE_CERTIFICATE,
     TREATMENT_TEXTS,
 )
+from facturae.views import KEYS_UNAVAILABLE
 from facturagem.api.exceptions import NOT_FOUND
 from invoices.services import LineData, invoice_correct, invoice_create, invoice_void
 from tests.factories import line, make_client, make_invoice
@@ -549,3 +550,14 @@ def test_an_unknown_parameter_is_a_json_422_listing_the_allowed_ones(api, seller
 
     assert response.status_code == 422
     assert "bogus" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("keys", [[], ["bm90LXRoZS1rZXktdGhhdC1lbmNyeXB0ZWQtaXQhISE="]],
+                         ids=["no key", "a wrong key"])
+def test_a_service_that_cannot_open_stored_keys_answers_503(api, signer, settings, keys):
+    invoice = make_invoice(signer.account)
+    settings.CERTIFICATE_ENCRYPTION_KEYS = keys
+    response = fetch(api, signer, invoice, ".xsig")
+
+    assert response.status_code == 503
+    assert response.json() == {"errors": [KEYS_UNAVAILABLE]}
