@@ -7,11 +7,13 @@ from django.core.exceptions import ValidationError
 from clients import services
 from clients.models import Client
 from facturagem.admin import ConstantQueriesAdmin, TimestampsMixin
-from facturagem.validators import normalize_tax_id, validate_tax_id
+from facturagem.validators import normalize_dir3, normalize_tax_id, validate_tax_id
 
 SERVICE_FIELDS = (
     "name", "tax_id", "email", "phone", "street1", "street2", "city", "province",
     "postal_code", "country", "discount_percent", "equivalence_surcharge", "notes",
+    "public_administration", "dir3_accounting_office", "dir3_managing_body",
+    "dir3_processing_unit",
 )
 
 
@@ -20,6 +22,18 @@ class ClientAdminForm(forms.ModelForm):
         model = Client
         fields = ("account", *SERVICE_FIELDS)
         labels = {"account": "Cuenta", "country": "País"}
+
+    def _clean_dir3(self, name: str) -> str:
+        return normalize_dir3(self.cleaned_data.get(name, ""))
+
+    def clean_dir3_accounting_office(self) -> str:
+        return self._clean_dir3("dir3_accounting_office")
+
+    def clean_dir3_managing_body(self) -> str:
+        return self._clean_dir3("dir3_managing_body")
+
+    def clean_dir3_processing_unit(self) -> str:
+        return self._clean_dir3("dir3_processing_unit")
 
     def clean(self):
         cleaned = super().clean()
@@ -57,6 +71,9 @@ class ClientAdmin(TimestampsMixin, ConstantQueriesAdmin):
         ("Dirección", {"fields": ("street1", "street2", "postal_code", "city", "province",
                                   "country")}),
         ("Facturación", {"fields": ("discount_percent", "equivalence_surcharge", "notes")}),
+        ("Administración pública (FACe)", {"fields": (
+            "public_administration", "dir3_accounting_office", "dir3_managing_body",
+            "dir3_processing_unit")}),
         ("Registro", {"fields": ("created", "updated")}),
     )
 

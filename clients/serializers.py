@@ -6,6 +6,18 @@ from facturagem.api.serializers import (
     Representation,
     percent_field,
 )
+from facturagem.validators import normalize_dir3, validate_dir3
+
+
+class Dir3Field(serializers.CharField):
+    """A DIR3 unit code, normalised (`l0128 0796` → `L01280796`) before it is checked."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=10, allow_blank=True, required=False,
+                         validators=[validate_dir3], **kwargs)
+
+    def to_internal_value(self, data):
+        return normalize_dir3(super().to_internal_value(data))
 
 
 def client_path(account, client) -> str:
@@ -34,6 +46,10 @@ class ClientOutput(ClientLinks, AddressOutput):
     discount_percent = percent_field()
     equivalence_surcharge = serializers.BooleanField()
     notes = serializers.CharField()
+    public_administration = serializers.BooleanField()
+    dir3_accounting_office = serializers.CharField()
+    dir3_managing_body = serializers.CharField()
+    dir3_processing_unit = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     links = LinksField()
@@ -43,3 +59,8 @@ class ClientInput(AddressInput):
     discount_percent = percent_field(required=False)
     equivalence_surcharge = serializers.BooleanField(required=False)
     notes = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    public_administration = serializers.BooleanField(required=False)
+    # (normalised before the length check: `l0128 0796` fits once its space is gone)
+    dir3_accounting_office = Dir3Field()
+    dir3_managing_body = Dir3Field()
+    dir3_processing_unit = Dir3Field()

@@ -237,6 +237,7 @@ VERIFACTU_SYSTEM_ID = "FG"
 
 # --- AEAT certificates and transport (certificates/, verifactu/transport.py) -----------------
 INSTALLED_APPS += ["certificates"]  # here, apart, for easy merges
+INSTALLED_APPS += ["facturae"]  # (apart, for easy merges too)
 # Account certificates' private keys are stored encrypted (Fernet) under these keys, never
 # under SECRET_KEY: a comma-separated list, the first encrypts, all decrypt (rotation: put the
 # new key first, run `manage.py rotate_certificate_key`, then drop the old one). Unset in

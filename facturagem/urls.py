@@ -13,10 +13,13 @@ api_v1 = [
     path("", include("invoices.urls")),
     path("", include("verifactu.urls")),
     path("", include("certificates.urls")),
+    path("", include("facturae.urls")),
 ]
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
+    # (before the admin's own URLs: its catch-all would take the path)
+    path("admin/invoices/invoice/", include("facturae.admin")),
     path("admin/", admin.site.urls),
     # Log in for the browsable API (a Django session: AccountSessionAuthentication).
     path("api-auth/", include("rest_framework.urls")),

@@ -12,6 +12,7 @@ from countries.data import EU_MEMBERS
 INVALID_SPANISH_TAX_ID = "is not a valid Spanish NIF, NIE or CIF"
 INVALID_EU_VAT = "is not a valid EU VAT number for {country}"
 INVALID_IBAN = "is not a valid IBAN"
+INVALID_DIR3 = "is not a DIR3 code (letters and digits, at most 10, e.g. L01280796)"
 
 _SEPARATORS = re.compile(r"[^0-9A-Za-z]")
 
@@ -49,3 +50,16 @@ def normalize_iban(value: str) -> str:
 def validate_iban(value: str) -> None:
     if value and not stdnum_iban.is_valid(value):
         raise ValidationError(INVALID_IBAN, code="invalid_iban")
+
+
+_DIR3 = re.compile(r"[A-Z0-9]{1,10}")
+
+
+def normalize_dir3(value: str) -> str:
+    """`l0128 0796` → `L01280796`: DIR3 codes are upper-case letters and digits."""
+    return "".join((value or "").split()).upper()
+
+
+def validate_dir3(value: str) -> None:
+    if value and not _DIR3.fullmatch(value):
+        raise ValidationError(INVALID_DIR3, code="invalid_dir3")

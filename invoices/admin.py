@@ -172,11 +172,11 @@ class InvoiceAdmin(ConstantQueriesAdmin):
                        "equivalence_surcharge", *TOTAL_FIELDS, "outstanding", "is_paid",
                        "currency_code", "created", "updated", "status", "invoice_type",
                        "series", "corrects_link", "correction_method", "correction_reason",
-                       "void_reason", "records_link")
+                       "void_reason", "records_link", "facturae_links")
     fieldsets = (
         (None, {"fields": ("number", "series", "status", "invoice_type", "year", "issue_date",
                            "operation_date", "due_date", "account_link", "client_link",
-                           "pdf_link")}),
+                           "pdf_link", "facturae_links")}),
         ("Rectificación y anulación", {
             "fields": ("corrects_link", "correction_method", "correction_reason",
                        "void_reason", "records_link"),
@@ -268,6 +268,15 @@ class InvoiceAdmin(ConstantQueriesAdmin):
             return "-"
         url = reverse("admin:invoices_invoice_pdf", args=[invoice.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">Ver PDF</a>', url)
+
+    @admin.display(description="FacturaE")
+    def facturae_links(self, invoice: Invoice) -> str:
+        # The electronic invoice, unsigned and signed (facturae/admin.py serves them).
+        if invoice.pk is None or invoice.status == Invoice.Status.DRAFT:
+            return "-"
+        urls = [reverse("admin-invoice-facturae", args=[invoice.pk, kind])
+                for kind in ("xml", "xsig")]
+        return format_html('<a href="{}">XML</a> · <a href="{}">XML firmado (.xsig)</a>', *urls)
 
     # -- permissions -----------------------------------------------------------------------
 

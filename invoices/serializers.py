@@ -112,6 +112,11 @@ class InvoiceLinks:
             links.link("pdf", path, suffix=".pdf"),
             links.link("copy", f"{account_path}/invoices/new", query={"invoice_id": invoice.pk}),
         ]
+        if invoice.status != Invoice.Status.DRAFT:  # the electronic invoice (facturae/)
+            result += [
+                links.link("facturae", f"{path}/facturae", suffix=".xml"),
+                links.link("facturae_signed", f"{path}/facturae", suffix=".xsig"),
+            ]
         if invoice.status == Invoice.Status.ISSUED:
             result += [
                 links.link("corrections", f"{path}/corrections"),

@@ -28,6 +28,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 ORGANIZATION_IDENTIFIER = ObjectIdentifier("2.5.4.97")
 QCP_NATURAL = ObjectIdentifier("0.4.0.194112.1.0")
 QCP_LEGAL = ObjectIdentifier("0.4.0.194112.1.1")
+# What a Spanish qualified certificate allows (FNMT's: digitalSignature, nonRepudiation,
+# keyEncipherment): TLS client authentication and signing documents (FacturaE, XAdES).
+SIGNING_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True, content_commitment=True, key_encipherment=True,
+    data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+    encipher_only=False, decipher_only=False,
+)
 
 
 def now() -> datetime.datetime:
@@ -136,6 +143,7 @@ class CertificateAuthority:
         usages: tuple[ObjectIdentifier, ...] = (ExtendedKeyUsageOID.CLIENT_AUTH,),
         sans: list[x509.GeneralName] | None = None,
         policies: tuple[ObjectIdentifier, ...] = (),
+        key_usage: x509.KeyUsage | None = None,
         not_before: datetime.datetime | None = None,
         not_after: datetime.datetime | None = None,
     ) -> Issued:
@@ -155,6 +163,8 @@ class CertificateAuthority:
             builder = builder.add_extension(x509.ExtendedKeyUsage(list(usages)), critical=False)
         if sans:
             builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        if key_usage is not None:
+            builder = builder.add_extension(key_usage, critical=True)
         if policies:
             builder = builder.add_extension(x509.CertificatePolicies(
                 [x509.PolicyInformation(oid, None) for oid in policies]), critical=False)
@@ -183,6 +193,7 @@ class CertificateAuthority:
             x509.NameAttribute(NameOID.COMMON_NAME, f"{surname} {given_name} - {nif}"),
         ])
         options.setdefault("policies", (QCP_NATURAL,))
+        options.setdefault("key_usage", SIGNING_KEY_USAGE)
         return self.issue(subject, **options)
 
     def issue_entity_representative(self, *, entity_nif: str = "B12345674",
@@ -200,6 +211,7 @@ class CertificateAuthority:
                                f"{person_nif} {given_name} {surname} (R: {entity_nif})"),
         ])
         options.setdefault("policies", (QCP_NATURAL,))
+        options.setdefault("key_usage", SIGNING_KEY_USAGE)
         return self.issue(subject, **options)
 
     def issue_entity_seal(self, *, entity_nif: str = "B12345674",
@@ -211,4 +223,5 @@ class CertificateAuthority:
             x509.NameAttribute(NameOID.COMMON_NAME, f"{entity_name} SELLO FACTURACION"),
         ])
         options.setdefault("policies", (QCP_LEGAL,))
+        options.setdefault("key_usage", SIGNING_KEY_USAGE)
         return self.issue(subject, **options)

@@ -100,6 +100,10 @@ def test_a_client_is_created_the_same_from_every_parameter_format(api, alice, co
         "discount_percent": "5.50",
         "equivalence_surcharge": False,
         "notes": "",
+        "public_administration": False,
+        "dir3_accounting_office": "",
+        "dir3_managing_body": "",
+        "dir3_processing_unit": "",
     }
     assert response["Location"] == self_link(created)
     assert Client.objects.get(pk=created["id"]).account == alice.account
@@ -381,7 +385,8 @@ def test_a_client_is_read_by_the_leading_integer_of_its_url_id(api, alice, url_i
     assert set(body) == {
         "id", "name", "tax_id", "email", "phone", "street1", "street2", "city", "province",
         "postal_code", "country", "discount_percent", "equivalence_surcharge", "notes",
-        "created_at", "updated_at", "links",
+        "public_administration", "dir3_accounting_office", "dir3_managing_body",
+        "dir3_processing_unit", "created_at", "updated_at", "links",
     }
 
 

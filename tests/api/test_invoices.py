@@ -317,6 +317,8 @@ def test_creating_answers_200_with_the_invoice_and_its_location(api, alice, acme
         "payments": f"{account}/invoices/{stored.url_id}/payments.json",
         "pdf": f"{account}/invoices/{stored.url_id}.pdf",
         "copy": f"{account}/invoices/new.json?invoice_id={stored.pk}",
+        "facturae": f"{account}/invoices/{stored.url_id}/facturae.xml",
+        "facturae_signed": f"{account}/invoices/{stored.url_id}/facturae.xsig",
         "corrections": f"{account}/invoices/{stored.url_id}/corrections.json",
         "void": f"{account}/invoices/{stored.url_id}/void.json",
     }
@@ -1215,7 +1217,7 @@ def test_an_invoice_in_xml_has_typed_values_lines_and_taxes(api, alice, acme):
         ("tax", "4.00", "1.20"),
     ]
     assert root.find("payments").get("type") == "array"
-    assert all(uri.text.endswith((".xml", ".pdf")) or "new.xml?" in uri.text
+    assert all(uri.text.endswith((".xml", ".pdf", ".xsig")) or "new.xml?" in uri.text
                for uri in root.iter("uri"))
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FacturaeConfig(AppConfig):
+    name = "facturae"
+    verbose_name = "FacturaE"
