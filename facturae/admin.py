@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from facturae import services
 from facturae.renderers import filename
 from facturae.views import KEYS_UNAVAILABLE
+from facturagem.http import content_disposition
 from invoices.models import Invoice
 from invoices.selectors import with_representation
 
@@ -34,9 +35,7 @@ def download(request, invoice_id: int, kind: str) -> HttpResponse:
             messages.error(request, f"FacturaE: {problem}")
         return HttpResponseRedirect(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
     response = HttpResponse(document, content_type="application/xml")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{filename(invoice, kind)}"'
-    )
+    response["Content-Disposition"] = content_disposition(filename(invoice, kind), inline=False)
     return response
 
 

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from facturae.renderers import FacturaeRenderer, SignedFacturaeRenderer, filename
 from facturagem.api.views import AccountScopedView
+from facturagem.http import content_disposition
 from invoices import selectors
 
 KEYS_UNAVAILABLE = (
@@ -34,5 +35,5 @@ class FacturaeView(AccountScopedView):
         except ImproperlyConfigured as error:  # crypto.KeyMissing, or a key that does not fit
             raise KeysUnavailable from error
         name = filename(invoice, renderer.extension)
-        # (facturagem/http.py's content_disposition() replaces this once it is on main.)
-        return Response(document, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(document, headers={"Content-Disposition": content_disposition(
+            name, inline=False)})
