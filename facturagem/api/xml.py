@@ -183,4 +183,6 @@ def from_xml(body: bytes) -> tuple[str, Any]:
         ) from error
     except (ParseError, ValueError) as error:
         raise XMLParseError(f"Malformed XML: {error}") from error
+    except LookupError as error:  # encoding="bogus" in the declaration
+        raise XMLParseError(f"Malformed XML: {error}") from error
     return underscore(root.tag), _to_value(root)
