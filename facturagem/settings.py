@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "facturagem.api.middleware.RequestBodyMiddleware",
     "facturagem.api.middleware.MethodOverrideMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,8 +145,13 @@ STORAGES = {
 
 # A request body larger than this is refused before it is parsed (invoices top out at
 # 500 lines of 2,000 characters: ~1.5 MB of XML).
+# The limit holds for every body, multipart file parts and chunked bodies included
+# (facturagem.api.middleware.RequestBodyMiddleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
+# Seconds a client has to send its whole body (under gunicorn): then 408, and the worker
+# thread is free again.
+REQUEST_BODY_TIMEOUT = float(os.environ.get("REQUEST_BODY_TIMEOUT", "10"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -87,3 +87,34 @@ def test_a_lone_surrogate_in_a_query_filter_is_read_as_a_replacement_character(a
                         key=alice.api_key)
 
     assert response.status_code == 200
+
+
+# -- the body limit holds for every part of a body -----------------------------------------
+
+
+@pytest.fixture
+def small_limit(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    return settings
+
+
+@pytest.mark.parametrize("method", ["put", "post"])
+def test_a_multipart_file_part_over_the_limit_is_413(api, alice, small_limit, method):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("big.bin", b"x" * 3_000)
+    url = f"/api/v1/accounts/{alice.account.pk}.json"
+    data = {"name": "Nuevo", "file": upload}
+    if method == "post":
+        response = api.post(url, {**data, "_method": "put"}, HTTP_X_API_KEY=alice.api_key)
+    else:
+        from django.test.client import MULTIPART_CONTENT, encode_multipart
+
+        body = encode_multipart("BoUnDaRy", data)
+        response = api.generic("PUT", url, body, content_type=f"{MULTIPART_CONTENT[:19]}; "
+                               "boundary=BoUnDaRy", HTTP_X_API_KEY=alice.api_key)
+
+    assert response.status_code == 413
+    assert response.json() == {"errors": {"base": ["The request body is too large"]}}
+    alice.account.refresh_from_db()
+    assert alice.account.name == "Kovacek Nienow SL"
