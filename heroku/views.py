@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import api_key_for
 from facturagem.api.links import API_ROOT
+from facturagem.api.params import ParamsError, clean
 from heroku import selectors, services, tokens
 
 NOT_CONFIGURED = "The Heroku add-on is not enabled on this server."
@@ -98,15 +99,20 @@ def heroku_api(*methods: str) -> Callable:
 
 
 def _json_object(request: HttpRequest) -> dict[str, Any]:
+    """The body as a JSON object, its text normalised as every API input is (NUL refused,
+    lone surrogates replaced, nesting bounded)."""
     try:
         data = json.loads(request.body or b"")
     except RequestDataTooBig as error:
         raise BadRequest(BODY_TOO_LARGE, 413) from error
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise BadRequest(MALFORMED_JSON) from error
     if not isinstance(data, dict):
         raise BadRequest(MALFORMED_JSON)
-    return data
+    try:
+        return clean(data)
+    except ParamsError as error:
+        raise BadRequest(str(error)) from error
 
 
 def _required_str(data: dict[str, Any], field: str) -> str:
