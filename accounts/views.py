@@ -10,6 +10,7 @@ class SessionView(ApiView):
     """POST logs in (no key needed), GET shows the current user, DELETE logs out everywhere."""
 
     resource_name = "session"
+    xml_root = "user"  # what Rails rendered for the user model (CONTRACT §6)
     output_serializer = serializers.UserOutput
     input_serializer = serializers.SessionInput
 

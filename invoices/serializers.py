@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.text import slugify
 from rest_framework import serializers
 
 from accounts.serializers import validate_iva_rate
@@ -10,6 +11,7 @@ from facturagem.api.serializers import (
     money_field,
     percent_field,
 )
+from facturagem.api.links import url_id
 from invoices.models import Payment
 
 MAX_LINES = 500
@@ -43,12 +45,18 @@ class TaxOutput(Representation):
 
 class PaymentOutput(Representation):
     id = serializers.IntegerField()
+    # ActiveResource's URL prefix: /accounts/:account_id/invoices/:invoice_id (CONTRACT §6).
+    account_id = serializers.SerializerMethodField()
+    invoice_id = serializers.IntegerField()
     amount = money_field()
     date = serializers.DateField()
     method = serializers.CharField()
     notes = serializers.CharField()
     created_at = serializers.DateTimeField()
     links = LinksField()
+
+    def get_account_id(self, payment) -> int:
+        return self.context["account"].pk
 
     def get_links(self, payment, links):
         path = invoice_path(self.context["account"], self.context["invoice"])
@@ -72,7 +80,10 @@ class InvoiceLinks:
         return [
             links.link("self", path),
             links.link("account", account_path),
-            links.link("client", f"{account_path}/clients/{invoice.client_id}"),
+            links.link(
+                "client",
+                f"{account_path}/clients/{url_id(invoice.client_id, slugify(invoice.client_name))}",
+            ),
             links.link("payments", f"{path}/payments"),
             links.link("pdf", path, suffix=".pdf"),
             links.link("copy", f"{account_path}/invoices/new", query={"invoice_id": invoice.pk}),
@@ -95,6 +106,7 @@ class InvoiceOutput(InvoiceLinks, Representation):
     issue_date = serializers.DateField()
     operation_date = serializers.DateField()
     due_date = serializers.DateField()
+    account_id = serializers.IntegerField()
     client_id = serializers.IntegerField()
     account_name = serializers.CharField()
     account_tax_id = serializers.CharField()

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from facturagem.api import params as wire_params
 from facturagem.api import xml
+from facturagem.api.messages import rails_fragment
 
 NOT_FOUND = "Not found"
 MISSING_API_KEY = "An api_key is required: log in with POST /api/v1/session"
@@ -34,8 +35,20 @@ class UnprocessableEntity(exceptions.APIException):
         self.extra = extra or {}
 
 
-def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail → {"tax_id": [...], "lines[1].quantity": [...], "base": [...]}."""
+def flatten_errors(detail: Any) -> dict[str, list[str]]:
+    """DRF's nested error detail → {"tax_id": [...], "lines[1].quantity": [...], "base": [...]},
+    each attribute's messages as Rails fragments (`can't be blank`)."""
+    return as_fragments(_flatten(detail))
+
+
+def as_fragments(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {
+        name: messages if name == "base" else [rails_fragment(str(m)) for m in messages]
+        for name, messages in errors.items()
+    }
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
@@ -44,7 +57,7 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
                 name = f"{prefix}[{name}]"
             elif prefix:
                 name = prefix if name == "base" else f"{prefix}.{name}"
-            for sub_key, messages in flatten_errors(value, name).items():
+            for sub_key, messages in _flatten(value, name).items():
                 flat.setdefault(sub_key, []).extend(messages)
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
@@ -53,7 +66,7 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
             for index, item in enumerate(detail):
                 if item:
                     name = f"{prefix}[{index}]" if prefix else f"[{index}]"
-                    for sub_key, messages in flatten_errors(item, name).items():
+                    for sub_key, messages in _flatten(item, name).items():
                         flat.setdefault(sub_key, []).extend(messages)
     elif detail is not None:
         flat.setdefault(prefix or "base", []).append(str(detail))
@@ -90,7 +103,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
     if isinstance(exc, UnprocessableEntity):
         # Strict-parameter failures carry `allowed_params`; other 422s echo the submission.
         body = exc.extra or _submitted(context)
-        return Response({**body, "errors": exc.errors}, status=422)
+        return Response({**body, "errors": as_fragments(exc.errors)}, status=422)
     if isinstance(exc, exceptions.ValidationError | DjangoValidationError):
         detail = exc.detail if isinstance(exc, exceptions.ValidationError) else (
             exc.message_dict if hasattr(exc, "error_dict") else {"base": exc.messages}
