@@ -4,6 +4,7 @@ from django.utils.text import slugify
 from rest_framework import serializers
 
 from accounts.serializers import validate_iva_rate
+from facturagem.api.links import url_id
 from facturagem.api.serializers import (
     InputSerializer,
     LinksField,
@@ -11,7 +12,6 @@ from facturagem.api.serializers import (
     money_field,
     percent_field,
 )
-from facturagem.api.links import url_id
 from invoices.models import Payment
 
 MAX_LINES = 500
