@@ -245,7 +245,7 @@ def sso(request: HttpRequest) -> HttpResponse:
         )
     except services.HerokuError as error:
         return _denied(request, error.message, error.status)
-    login(request, resource.owner, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, resource.owner, backend="accounts.backends.LoginOrEmailBackend")
     request.session[SESSION_RESOURCE] = str(resource.uuid)
     request.session[SESSION_HEROKU_EMAIL] = form.get("email", "")[:254]
     request.session[SESSION_HEROKU_APP] = form.get("app", "")[:100]

@@ -60,3 +60,13 @@ class ApiClient(Client):
 @pytest.fixture
 def api() -> ApiClient:
     return ApiClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and failed logins count in the cache: each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

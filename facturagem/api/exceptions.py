@@ -126,10 +126,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
     return None
 
 
-def early_error_response(request, code: int, message: str) -> HttpResponse:
+def early_error_response(
+    request, code: int, message: str, *, as_list: bool = False
+) -> HttpResponse:
     """The contract's error body for a request refused before any view ran (by middleware):
-    Rails XML when the URL ends in `.xml`, JSON otherwise."""
+    Rails XML when the URL ends in `.xml`, JSON otherwise. `as_list`: the `{"errors": [...]}`
+    of a 401, 404 or 429 rather than the `base` of a refused body."""
     if request.path.endswith(".xml"):
         body = xml.to_xml("errors", [message])
         return HttpResponse(body, status=code, content_type="application/xml; charset=utf-8")
-    return JsonResponse({"errors": {"base": [message]}}, status=code)
+    return JsonResponse({"errors": [message] if as_list else {"base": [message]}}, status=code)

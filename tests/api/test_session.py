@@ -187,7 +187,7 @@ def test_wrong_password_and_unknown_login_get_the_same_401(api, alice):
     }
 
 
-def test_user_without_a_usable_password_is_told_to_set_one(api, db):
+def test_a_user_without_a_usable_password_gets_the_same_401_as_a_wrong_password(api, db):
     services.account_create(
         login="dora",
         password=None,
@@ -199,7 +199,7 @@ def test_user_without_a_usable_password_is_told_to_set_one(api, db):
     response = log_in(api, "dora", "anything at all")
 
     assert response.status_code == 401
-    assert response.json() == {"errors": [services.NO_USABLE_PASSWORD]}
+    assert response.json() == {"errors": [services.INVALID_CREDENTIALS]}
 
 
 def test_inactive_user_cannot_log_in(api, alice):
