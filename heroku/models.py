@@ -5,7 +5,9 @@ from accounts.models import Account, User
 
 class Plan(models.Model):
     """What an add-on plan allows; provisioning and plan changes copy it onto the account's
-    own limits (accounts.limits), which is what clients and invoices read. Rows come from a data migration: Heroku's plan slugs
+    own limits (accounts.limits), which is what clients and invoices read.
+
+    Rows come from a data migration: Heroku's plan slugs
     are a contract with Heroku that can never change, and a resource points at its plan
     with a foreign key, so an unknown plan cannot be stored. Limits change through a new
     migration (reviewed like code), never through the admin, which shows them read-only."""
