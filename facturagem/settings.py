@@ -172,6 +172,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_USERNAME_FORM_FIELD = "username"  # what Django's login forms and authenticate() call it
 AXES_USERNAME_CALLABLE = "accounts.throttling.login_of"
 AXES_CLIENT_IP_CALLABLE = "facturagem.api.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"

@@ -21,6 +21,7 @@ NOT_FOUND = "Not found"
 MISSING_API_KEY = "An api_key is required: log in with POST /api/v1/session"
 BODY_TOO_LARGE = "The request body is too large"
 TOO_MANY_FIELDS = "Too many parameters"
+RATE_LIMITED = "Rate limit exceeded: try again in {seconds} seconds"
 
 
 class UnprocessableEntity(exceptions.APIException):
@@ -116,10 +117,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
         return Response({"errors": {"base": [BODY_TOO_LARGE]}}, status=413)
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         return Response({"errors": {"base": [TOO_MANY_FIELDS]}}, status=400)
+    if isinstance(exc, exceptions.Throttled):
+        seconds = int(exc.wait or 1)
+        return _errors_response(
+            429, RATE_LIMITED.format(seconds=seconds), {"Retry-After": str(seconds)}
+        )
     if isinstance(exc, exceptions.APIException):
         headers = {}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait))
         return Response(
             {"errors": [str(exc.detail)]}, status=exc.status_code, headers=headers
         )

@@ -57,6 +57,12 @@ class RateLimit:
 def _caller(request) -> tuple[str, int]:
     """(bucket, its hourly limit): the authenticated user (one api_key at a time), else the
     client's address."""
+    if not hasattr(request, "_user") and hasattr(request, "_authenticate"):
+        # Refused before authentication (a 406): the key still decides whose count it is.
+        try:
+            request.user  # noqa: B018
+        except Exception:  # noqa: S110 - a bad key: the address's count
+            pass
     user = getattr(request, "_user", None)
     if user is not None and getattr(user, "is_authenticated", False):
         account = getattr(user, "account", None)
