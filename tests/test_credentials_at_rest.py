@@ -38,7 +38,8 @@ def a_busy_database(db, alice, bob, django_user_model):
     assert web.get(PROBE).status_code == 200  # the live web session works
     django_user_model.objects.create_superuser("staffer", PASSWORD, email="s@example.com")
     admin = Client()
-    assert admin.post("/admin/login/", {"username": "staffer", "password": PASSWORD}).status_code == 302
+    logged_in = admin.post("/admin/login/", {"username": "staffer", "password": PASSWORD})
+    assert logged_in.status_code == 302
     browsable = Client()
     assert browsable.post("/api-auth/login/", {"username": "bob", "password": PASSWORD},
                           ).status_code == 302

@@ -7,6 +7,7 @@ Every API response says where its caller stands: `X-RateLimit-Limit` (requests a
 as GitHub's API writes it). Beyond the limit: 429 with `Retry-After` (seconds).
 """
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -59,10 +60,8 @@ def _caller(request) -> tuple[str, int]:
     client's address."""
     if not hasattr(request, "_user") and hasattr(request, "_authenticate"):
         # Refused before authentication (a 406): the key still decides whose count it is.
-        try:
+        with contextlib.suppress(Exception):  # a bad key: the address's count
             request.user  # noqa: B018
-        except Exception:  # noqa: S110 - a bad key: the address's count
-            pass
     user = getattr(request, "_user", None)
     if user is not None and getattr(user, "is_authenticated", False):
         account = getattr(user, "account", None)
