@@ -338,4 +338,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "DEFAULT_GENERATOR_CLASS": "facturagem.api.openapi.Generator",
     "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "facturagem.api.openapi.close_request_objects",
+    ],
 }

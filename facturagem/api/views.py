@@ -66,6 +66,8 @@ class ApiView(APIView):
     collection_name: str | None = None
     input_serializer: type[serializers.Serializer] | None = None
     output_serializer: type[serializers.Serializer] | None = None
+    # What a list shows of each item (the OpenAPI document reads it; lists pass it to page()).
+    summary_serializer: type[serializers.Serializer] | None = None
     list_params: tuple[str, ...] = ()
     paginated_methods: tuple[str, ...] = ()
     # Responses that show an api_key or a token are never stored by a cache or a browser.

@@ -118,3 +118,11 @@ def test_a_multipart_file_part_over_the_limit_is_413(api, alice, small_limit, me
     assert response.json() == {"errors": {"base": ["The request body is too large"]}}
     alice.account.refresh_from_db()
     assert alice.account.name == "Kovacek Nienow SL"
+
+
+def test_an_unknown_api_url_ending_in_xml_is_a_404_in_xml(api, db):
+    response = api.get("/api/v1/countries/0.5.xml")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    assert b"<errors type=\"array\"><error>Not found</error></errors>" in response.content
