@@ -309,13 +309,16 @@ if not VERIFACTU_PRODUCER_NIF:
 VERIFACTU_SYSTEM_NAME = "FACTURAgem"
 VERIFACTU_SYSTEM_ID = "FG"
 
-# Content-Security-Policy on every response (django-csp): scripts and styles only from this
-# origin, never inline; the playground's fetch() calls go to this origin only.
+# Content-Security-Policy on every response (django-csp): scripts only from this origin and
+# never inline (the playground keeps the api_key in sessionStorage: only our own code may run
+# there); fetch() only to this origin. Inline styles are allowed: DRF's and the admin's
+# templates use style attributes, and Redoc injects its styles; a style cannot run code.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "worker-src": ["'self'", "blob:"],  # Redoc's search
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
