@@ -8,7 +8,7 @@ gunicorn.conf.py and production settings (a fresh database, one account):
    LOGIN_LOCKOUT_MINUTES=1 so that the wait is a minute, not fifteen).
 
     python bench/measure_serving.py
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturagem_measure python bench/measure_serving.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fg_measure python bench/measure_serving.py
 """
 
 import json
@@ -158,9 +158,11 @@ def main() -> None:
             elapsed = time.monotonic() - started
             after = {pid: rss_mib(pid) for pid in workers(server.pid)}
             print(f"database: {env['DATABASE_URL'].split(':')[0]}")
-            print(f"1,000 mixed requests in {elapsed:.1f} s, statuses {dict(sorted(statuses.items()))}")
+            codes = dict(sorted(statuses.items()))
+            print(f"1,000 mixed requests in {elapsed:.1f} s, statuses {codes}")
             for pid in sorted(set(before) | set(after)):
-                print(f"  worker {pid}: RSS {before.get(pid, 0):.0f} MiB -> {after.get(pid, 0):.0f} MiB")
+                print(f"  worker {pid}: RSS {before.get(pid, 0):.0f} MiB"
+                      f" -> {after.get(pid, 0):.0f} MiB")
 
             answers = {}
             for attempt in range(1, 201):
@@ -168,7 +170,8 @@ def main() -> None:
             print("wrong passwords, one login, one address:")
             for attempt in (1, 4, 5, 6, 20, 200):
                 status, retry = answers[attempt]
-                print(f"  attempt {attempt:>3}: {status}" + (f", Retry-After {retry}" if retry else ""))
+                after_text = f", Retry-After {retry}" if retry else ""
+                print(f"  attempt {attempt:>3}: {status}{after_text}")
             locked_at = time.monotonic()
             print(f"  the right password at once: {login(base, PASSWORD)[0]}")
             while True:
