@@ -178,6 +178,8 @@ AXES_CLIENT_IP_CALLABLE = "facturagem.api.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+# The cache handler keeps nothing in axes's tables: their admin pages would always be empty.
+AXES_ENABLE_ADMIN = False
 
 # API rate limits per api_key (anonymous requests: per client address), CONTRACT §10.
 # An account's own limit (accounts.limits, set by its plan) replaces the default.
