@@ -155,9 +155,25 @@ def point_at_real_objects(case, alice, objects) -> None:
         parameters[name] = str(objects.get(collection, value))
 
 
+@pytest.fixture
+def in_process_wsgi():
+    """What Django's test client does around a request: the test's database connection
+    (and its transaction) must outlive each request, which would otherwise close it."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @schema.parametrize()
 @FUZZ
-def test_no_operation_answers_5xx_or_off_its_documented_shape(case, alice, objects):
+def test_no_operation_answers_5xx_or_off_its_documented_shape(
+    case, alice, objects, in_process_wsgi
+):
     point_at_real_objects(case, alice, objects)
 
     case.call_and_validate(
