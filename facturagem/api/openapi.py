@@ -27,6 +27,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 MEDIA_TYPES = {"json": "application/json", "xml": "application/xml", "pdf": "application/pdf"}
 # Parameters the document leaves to its other parts: the suffix is in the path, the key is
@@ -172,7 +173,11 @@ class AutoSchema(SpectacularAutoSchema):
         return [MEDIA_TYPES[self.format]]
 
     def map_parsers(self) -> list[str]:
-        return list(REQUEST_MEDIA_TYPES)
+        types = list(REQUEST_MEDIA_TYPES)
+        serializer_class = getattr(self.view, "input_serializer", None)
+        if serializer_class is not None and _takes_files(serializer_class()):
+            types.append("multipart/form-data")
+        return types
 
     def _resolve_path_parameters(self, variables):
         return [
@@ -224,7 +229,7 @@ class AutoSchema(SpectacularAutoSchema):
             return None
         # PUT is partial (CONTRACT §1): attributes not sent keep their values.
         serializer = serializer_class(partial=self.method in ("PUT", "PATCH"))
-        return {media_type: serializer for media_type in REQUEST_MEDIA_TYPES}
+        return {media_type: serializer for media_type in self.map_parsers()}
 
     def get_response_serializers(self):
         view = self.view
@@ -271,6 +276,14 @@ class AutoSchema(SpectacularAutoSchema):
         return schema
 
 
+def _takes_files(serializer) -> bool:
+    """A body with a file in it (an upload field) is also sent as multipart/form-data."""
+    return any(
+        isinstance(field, serializers.FileField) or "File" in type(field).__name__
+        for field in serializer.fields.values()
+    )
+
+
 def _variables(path: str) -> list[str]:
     return re.findall(r"{(\w+)}", path)
 
@@ -305,6 +318,30 @@ class LinksFieldSchema(OpenApiSerializerFieldExtension):
                 "required": ["rel", "uri"],
             },
         }
+
+
+class CustomFieldSchema(OpenApiSerializerFieldExtension):
+    """A resource's own field type (a direct `serializers.Field` subclass with no schema
+    of its own): any value, described by its docstring, rather than a guess and a
+    warning. A field may say what it is with an `openapi_schema` attribute."""
+
+    target_class = "rest_framework.serializers.Field"
+    match_subclasses = True
+    priority = -1
+
+    @classmethod
+    def _matches(cls, target) -> bool:
+        klass = target if isinstance(target, type) else type(target)
+        return (
+            klass.__bases__ == (serializers.Field,)
+            and not klass.__module__.startswith(("rest_framework", "drf_spectacular"))
+        )
+
+    def map_serializer_field(self, auto_schema, direction):
+        declared = getattr(self.target, "openapi_schema", None)
+        if declared is not None:
+            return dict(declared)
+        return {"description": inspect.cleandoc(type(self.target).__doc__ or "")}
 
 
 class DecimalFieldSchema(OpenApiSerializerFieldExtension):
