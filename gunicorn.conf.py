@@ -14,7 +14,18 @@ from facturagem.log import RedactSecrets
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threads, not sync workers: a sync worker is held by one slow client for the whole of its
+# request (three clients sending one byte of a 100-byte body starved both workers until
+# the 25 s timeout). gthread parks idle and header-less connections in a poller, and a
+# request body is read under REQUEST_BODY_TIMEOUT (facturagem.api.middleware), so a slow
+# client holds one thread for seconds. A buffering proxy in front is still the production
+# answer (README, "Production").
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A worker that has grown (one 5 MB body leaves ~100 MB behind in CPython's arenas) is
+# replaced after this many requests; the jitter keeps workers from restarting together.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = 100
 # Heroku's router gives up after 30 s; a worker that takes longer is recycled.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "25"))
 graceful_timeout = 20

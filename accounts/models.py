@@ -101,6 +101,21 @@ class Account(Address):
         help_text="An inactive account keeps its data (invoices are legal records) "
         "but none of its api_keys work.",
     )
+    # Limits (accounts.limits): set by whoever sells the plan (the Heroku add-on maps its
+    # plans onto them). Empty: no limit, or for requests the service's default.
+    plan_name = models.CharField("plan", max_length=100, blank=True, default="")
+    max_clients = models.PositiveIntegerField(
+        "clientes como máximo", null=True, blank=True, help_text="Empty: unlimited."
+    )
+    max_invoices_per_month = models.PositiveIntegerField(
+        "facturas al mes como máximo", null=True, blank=True, help_text="Empty: unlimited."
+    )
+    api_requests_per_hour = models.PositiveIntegerField(
+        "peticiones a la API por hora",
+        null=True,
+        blank=True,
+        help_text="Empty: the service's default (API_RATE_LIMIT_PER_HOUR).",
+    )
 
     class Meta:
         verbose_name = "cuenta"

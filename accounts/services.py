@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from stdnum.es import nif as es_nif
 
@@ -19,8 +20,12 @@ from facturagem.validators import (
     validate_tax_id,
 )
 
-INVALID_CREDENTIALS = "Invalid login or password"
-NO_USABLE_PASSWORD = "This user has no password: set one before using the API"  # noqa: S105
+# One message for every refused login (unknown login, wrong password, a user who has no
+# password): which case it is must not tell whether the login exists (CONTRACT §2).
+INVALID_CREDENTIALS = (
+    "Invalid login or password (a user who signed up through Heroku or another "
+    "third party has no password until they set one)"
+)
 INACTIVE_ACCOUNT = "This account is not active"
 VERIFACTU_NEEDS_NIF = "can't be switched on without a valid Spanish NIF as tax_id"
 VERIFACTU_KEEPS_NIF = "must be a valid Spanish NIF while VERI*FACTU is on"
@@ -134,6 +139,29 @@ def account_update(*, account: Account, data: dict[str, Any]) -> Account:
     return account
 
 
+@transaction.atomic
+def account_set_limits(
+    *,
+    account: Account,
+    plan_name: str,
+    max_clients: int | None,
+    max_invoices_per_month: int | None,
+    api_requests_per_hour: int | None,
+) -> Account:
+    """The limits of the plan the account is on (None: unlimited / the default rate)."""
+    account.plan_name = plan_name
+    account.max_clients = max_clients
+    account.max_invoices_per_month = max_invoices_per_month
+    account.api_requests_per_hour = api_requests_per_hour
+    account.save(
+        update_fields=[
+            "plan_name", "max_clients", "max_invoices_per_month", "api_requests_per_hour",
+            "updated_at",
+        ]
+    )
+    return account
+
+
 def api_key_for(user: User) -> str:
     """The user's current key, issuing one if the user has none (one key at a time)."""
     with transaction.atomic():
@@ -147,23 +175,16 @@ def api_key_for(user: User) -> str:
     return api_keys.derive(user.pk, user.api_key_salt)
 
 
-# Hashing a throwaway password on a failed lookup keeps "no such login" as slow as
-# "wrong password", so that timing does not reveal which logins exist.
-_TIMING_DUMMY = make_password(None)
-
-
-def session_create(*, login: str, password: str) -> ApiSession:
-    """Logs in with login name or e-mail. Raises AuthenticationFailed (→ 401)."""
-    user = User.objects.filter(Q(login__iexact=login) | Q(email__iexact=login)).first()
+def session_create(*, request: HttpRequest, login: str, password: str) -> ApiSession:
+    """Logs in with login name or e-mail through Django's authenticate(), so that failures
+    are counted and throttled as the other logins' are (accounts.throttling). Raises
+    AuthenticationFailed (→ 401; 429 once the login or the address is locked out)."""
+    user = authenticate(request, username=login, password=password)
     if user is None:
-        make_password(password)
-        raise AuthenticationFailed(INVALID_CREDENTIALS)
-    if not user.has_usable_password():
-        raise AuthenticationFailed(NO_USABLE_PASSWORD)
-    if not user.check_password(password) or not user.is_active:
         raise AuthenticationFailed(INVALID_CREDENTIALS)
     if user.account is None or not user.account.is_active:
         raise AuthenticationFailed(INACTIVE_ACCOUNT)
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return ApiSession(user=user, api_key=api_key_for(user))
 
 

@@ -10,6 +10,8 @@ class SessionView(ApiView):
     """POST logs in (no key needed), GET shows the current user, DELETE logs out everywhere."""
 
     resource_name = "session"
+    xml_root = "user"  # what Rails rendered for the user model (CONTRACT §6)
+    shows_secrets = True  # the api_key
     output_serializer = serializers.UserOutput
     input_serializer = serializers.SessionInput
 
@@ -26,7 +28,9 @@ class SessionView(ApiView):
     def post(self, request, format=None):
         data = self.validated(self.input_serializer)
         try:
-            session = services.session_create(login=data["login"], password=data["password"])
+            session = services.session_create(
+                request=request._request, login=data["login"], password=data["password"]
+            )
         except services.AuthenticationFailed as error:
             raise exceptions.AuthenticationFailed(error.message) from error
         return self.created(session.user, api_key=session.api_key)

@@ -43,6 +43,8 @@ class ClientSummary(ClientLinks, Representation):
 
 
 class ClientOutput(ClientLinks, AddressOutput):
+    # ActiveResource takes the URL prefix (/accounts/:account_id) from it (CONTRACT §6).
+    account_id = serializers.IntegerField()
     discount_percent = percent_field()
     equivalence_surcharge = serializers.BooleanField()
     notes = serializers.CharField()

@@ -5,10 +5,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.limits import check_can_add_client
 from accounts.models import Account
 from clients.models import Client
 from facturagem.validators import normalize_tax_id, validate_tax_id
-from heroku.limits import check_can_add_client
 
 CLIENT_HAS_INVOICES = (
     "cannot delete a client with invoices: invoices are legal records and are kept"

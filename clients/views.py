@@ -19,6 +19,7 @@ class ClientView(AccountScopedView):
     collection_name = "clients"
     output_serializer = serializers.ClientOutput
     input_serializer = serializers.ClientInput
+    summary_serializer = serializers.ClientSummary
 
 
 class ClientListView(ClientView):

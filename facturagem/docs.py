@@ -24,6 +24,11 @@ def _html(name: str, mtime: float) -> str:
     return markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
 
 
+def reference(request):
+    """The OpenAPI document rendered by Redoc, served from our own static files (no CDN)."""
+    return render(request, "docs/reference.html", {"schema_url": "/api/v1/openapi.json"})
+
+
 def page(request, name: str = "api"):
     path = Path(settings.BASE_DIR) / "docs" / f"{name}.md"
     if name not in PAGES or not path.exists():

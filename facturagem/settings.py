@@ -4,6 +4,7 @@ SQLite by default so that the first run needs nothing; PostgreSQL in production 
 DATABASE_URL. A wrong value is an ImproperlyConfigured at start, never a 500 later.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -22,6 +23,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value.lower() in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be a boolean (true/false/1/0), got {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -56,6 +67,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "axes",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "facturagem",
     "accounts",
     "countries",
@@ -69,6 +83,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "facturagem.api.middleware.RequestBodyMiddleware",
     "facturagem.api.middleware.MethodOverrideMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +91,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: it turns a refused login of a locked-out login or address into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "facturagem.urls"
@@ -116,6 +134,57 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any login of a locked-out login or address before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.LoginOrEmailBackend",
+]
+
+# Web sessions keep only a digest of the cookie's value (a dump replays nothing).
+SESSION_ENGINE = "accounts.sessions"
+
+# The cache every worker and machine shares: login throttling and API rate limits count in
+# it. PostgreSQL (or SQLite) by default, in a table the migrations create; Redis when
+# REDIS_URL is set.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "facturagem_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    )
+}
+
+# The client's address, for throttling: REMOTE_ADDR, or with TRUSTED_PROXY_HOPS = n the
+# n-th address from the right of X-Forwarded-For, the one the nearest trusted proxy saw
+# (Heroku's router: 1). Addresses further left are whatever the client wrote.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+# Failed logins (django-axes): after LOGIN_FAILURE_LIMIT failures for one login or from one
+# address, every login for it is 429 for LOGIN_LOCKOUT_MINUTES. Failures during a lockout
+# do not extend it: an attacker cannot keep a real user out for longer than that at a time.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_USERNAME_FORM_FIELD = "username"  # what Django's login forms and authenticate() call it
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_of"
+AXES_CLIENT_IP_CALLABLE = "facturagem.api.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# The cache handler keeps nothing in axes's tables: their admin pages would always be empty.
+AXES_ENABLE_ADMIN = False
+
+# API rate limits per api_key (anonymous requests: per client address), CONTRACT §10.
+# An account's own limit (accounts.limits, set by its plan) replaces the default.
+API_RATE_LIMIT_PER_HOUR = env_int("API_RATE_LIMIT_PER_HOUR", 5_000)
+API_ANONYMOUS_RATE_LIMIT_PER_HOUR = env_int("API_ANONYMOUS_RATE_LIMIT_PER_HOUR", 1_000)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -144,8 +213,13 @@ STORAGES = {
 
 # A request body larger than this is refused before it is parsed (invoices top out at
 # 500 lines of 2,000 characters: ~1.5 MB of XML).
+# The limit holds for every body, multipart file parts and chunked bodies included
+# (facturagem.api.middleware.RequestBodyMiddleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
+# Seconds a client has to send its whole body (under gunicorn): then 408, and the worker
+# thread is free again.
+REQUEST_BODY_TIMEOUT = float(os.environ.get("REQUEST_BODY_TIMEOUT", "10"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -167,6 +241,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "facturagem.api.negotiation.SuffixContentNegotiation",
     "EXCEPTION_HANDLER": "facturagem.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["facturagem.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "facturagem.api.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": False,
     "DATETIME_FORMAT": None,
@@ -234,6 +310,45 @@ if not VERIFACTU_PRODUCER_NIF:
     VERIFACTU_PRODUCER_NIF = "B00000000"
 VERIFACTU_SYSTEM_NAME = "FACTURAgem"
 VERIFACTU_SYSTEM_ID = "FG"
+
+# Content-Security-Policy on every response (django-csp): scripts only from this origin and
+# never inline (the playground keeps the api_key in sessionStorage: only our own code may run
+# there); fetch() only to this origin. Inline styles are allowed: DRF's and the admin's
+# templates use style attributes, and Redoc injects its styles; a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "worker-src": ["'self'", "blob:"],  # Redoc's search
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# The OpenAPI document (facturagem/api/openapi.py), rendered without a CDN.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "FACTURAgem API v1",
+    "DESCRIPTION": "Invoicing for Spain, wire-compatible with the legacy FACTURAgem v1 API. "
+    "See /docs/api for the reference.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "DEFAULT_GENERATOR_CLASS": "facturagem.api.openapi.Generator",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "facturagem.api.openapi.close_request_objects",
+    ],
+}
 
 # --- AEAT certificates and transport (certificates/, verifactu/transport.py) -----------------
 INSTALLED_APPS += ["certificates"]  # here, apart, for easy merges

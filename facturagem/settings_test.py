@@ -12,6 +12,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test process counts rate limits and failed logins in its own memory (no queries
+# pinned by the query-count tests); tests/api/test_throttling.py runs them on the database
+# cache too.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Hashing is what makes logins slow on purpose; the tests log in hundreds of times.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Static files come from the apps' folders (no collectstatic before tests).

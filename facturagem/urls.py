@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularJSONAPIView
+from rest_framework.permissions import AllowAny
 
 from facturagem import docs
-from facturagem.api.exceptions import NOT_FOUND
+from facturagem.api.exceptions import NOT_FOUND, early_error_response
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -17,6 +18,11 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path(
+        "api/v1/openapi.json",
+        SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
+        name="openapi",
+    ),
     path("api/v1/", include(api_v1)),
     # (before the admin's own URLs: its catch-all would take the path)
     path("admin/invoices/invoice/", include("facturae.admin")),
@@ -27,6 +33,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="playground:index"), name="root"),
     path("heroku/", include("heroku.urls")),
     path("docs/", RedirectView.as_view(url="/docs/api")),
+    path("docs/reference", docs.reference, name="api-reference"),
     path("docs/<slug:name>", docs.page, name="docs"),
 ]
 
@@ -34,7 +41,7 @@ urlpatterns = [
 def not_found(request, exception=None):
     """Unknown URLs under /api answer in the contract's shape; elsewhere Django's page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"errors": [NOT_FOUND]}, status=404)
+        return early_error_response(request, 404, NOT_FOUND, as_list=True)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)

@@ -4,7 +4,10 @@ from accounts.models import Account, User
 
 
 class Plan(models.Model):
-    """What an add-on plan allows. Rows come from a data migration: Heroku's plan slugs
+    """What an add-on plan allows; provisioning and plan changes copy it onto the account's
+    own limits (accounts.limits), which is what clients and invoices read.
+
+    Rows come from a data migration: Heroku's plan slugs
     are a contract with Heroku that can never change, and a resource points at its plan
     with a foreign key, so an unknown plan cannot be stored. Limits change through a new
     migration (reviewed like code), never through the admin, which shows them read-only."""
@@ -16,6 +19,9 @@ class Plan(models.Model):
         null=True, blank=True, help_text="Empty: unlimited."
     )
     max_clients = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
+    api_requests_per_hour = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: the service's default."
+    )
 
     class Meta:
         verbose_name = "plan"

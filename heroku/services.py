@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import account_create, api_key_for
+from accounts.services import account_create, account_set_limits, api_key_for
 from heroku import selectors, tokens
 from heroku.models import AddonResource, Plan
 
@@ -102,6 +102,17 @@ def plan_get(slug: str) -> Plan:
     return plan
 
 
+def apply_plan(account: Account, plan: Plan) -> None:
+    """The add-on's plans are mapped onto the account's own limits (accounts.limits)."""
+    account_set_limits(
+        account=account,
+        plan_name=plan.name,
+        max_clients=plan.max_clients,
+        max_invoices_per_month=plan.max_invoices_per_month,
+        api_requests_per_hour=plan.api_requests_per_hour,
+    )
+
+
 def _replay(resource: AddonResource) -> Provisioning:
     """A repeated provisioning call: the same answer, nothing created."""
     if not resource.is_active:
@@ -151,6 +162,7 @@ def resource_provision(
             # Uniqueness is the database's job (see the docstring): no racy pre-check.
             resource.full_clean(validate_unique=False, validate_constraints=False)
             resource.save()
+            apply_plan(owner.account, plan_obj)
     except (IntegrityError, ValidationError) as error:
         winner = selectors.resource_find(uuid)
         if winner is not None:
@@ -189,6 +201,7 @@ def resource_change_plan(*, uuid: UUID, plan: str) -> PlanChange:
     resource.plan = new_plan
     resource.plan_changed_at = timezone.now()
     resource.save(update_fields=["plan", "plan_changed_at"])
+    apply_plan(resource.account, new_plan)
     logger.info("heroku: %s changed plan %s -> %s", uuid, old, new_plan.slug)
     return PlanChange(resource=resource, changed=True)
 

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import api_key_for
 from facturagem.api.links import API_ROOT
+from facturagem.api.params import ParamsError, clean
 from heroku import selectors, services, tokens
 
 NOT_CONFIGURED = "The Heroku add-on is not enabled on this server."
@@ -98,15 +99,20 @@ def heroku_api(*methods: str) -> Callable:
 
 
 def _json_object(request: HttpRequest) -> dict[str, Any]:
+    """The body as a JSON object, its text normalised as every API input is (NUL refused,
+    lone surrogates replaced, nesting bounded)."""
     try:
         data = json.loads(request.body or b"")
     except RequestDataTooBig as error:
         raise BadRequest(BODY_TOO_LARGE, 413) from error
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise BadRequest(MALFORMED_JSON) from error
     if not isinstance(data, dict):
         raise BadRequest(MALFORMED_JSON)
-    return data
+    try:
+        return clean(data)
+    except ParamsError as error:
+        raise BadRequest(str(error)) from error
 
 
 def _required_str(data: dict[str, Any], field: str) -> str:
@@ -239,7 +245,7 @@ def sso(request: HttpRequest) -> HttpResponse:
         )
     except services.HerokuError as error:
         return _denied(request, error.message, error.status)
-    login(request, resource.owner, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, resource.owner, backend="accounts.backends.LoginOrEmailBackend")
     request.session[SESSION_RESOURCE] = str(resource.uuid)
     request.session[SESSION_HEROKU_EMAIL] = form.get("email", "")[:254]
     request.session[SESSION_HEROKU_APP] = form.get("app", "")[:100]

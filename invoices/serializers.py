@@ -1,8 +1,10 @@
 from decimal import Decimal
 
+from django.utils.text import slugify
 from rest_framework import serializers
 
 from accounts.serializers import validate_iva_rate
+from facturagem.api.links import url_id
 from facturagem.api.serializers import (
     InputSerializer,
     LinksField,
@@ -78,12 +80,18 @@ class VerifactuOutput(Representation):
 
 class PaymentOutput(Representation):
     id = serializers.IntegerField()
+    # ActiveResource's URL prefix: /accounts/:account_id/invoices/:invoice_id (CONTRACT §6).
+    account_id = serializers.SerializerMethodField()
+    invoice_id = serializers.IntegerField()
     amount = money_field()
     date = serializers.DateField()
     method = serializers.CharField()
     notes = serializers.CharField()
     created_at = serializers.DateTimeField()
     links = LinksField()
+
+    def get_account_id(self, payment) -> int:
+        return self.context["account"].pk
 
     def get_links(self, payment, links):
         path = invoice_path(self.context["account"], self.context["invoice"])
@@ -106,7 +114,8 @@ class InvoiceLinks:
         path = invoice_path(account, invoice)
         result = [links.link("self", path), links.link("account", account_path)]
         if invoice.client_id is not None:
-            result.append(links.link("client", f"{account_path}/clients/{invoice.client_id}"))
+            client_slug = url_id(invoice.client_id, slugify(invoice.client_name))
+            result.append(links.link("client", f"{account_path}/clients/{client_slug}"))
         result += [
             links.link("payments", f"{path}/payments"),
             links.link("pdf", path, suffix=".pdf"),
@@ -152,6 +161,7 @@ class InvoiceOutput(InvoiceLinks, Representation):
     issue_date = serializers.DateField()
     operation_date = serializers.DateField()
     due_date = serializers.DateField()
+    account_id = serializers.IntegerField()
     client_id = serializers.IntegerField()
     account_name = serializers.CharField()
     account_tax_id = serializers.CharField()

@@ -22,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.limits import check_can_add_invoice
 from accounts.models import Account
 from clients.models import Client
-from heroku.limits import check_can_add_invoice
 from invoices import numbering, taxes
 from invoices.models import FROZEN_PARTY_FIELDS, ZERO, Invoice, InvoiceLine, Payment
 from verifactu import services as records

@@ -19,6 +19,7 @@ class InvoiceView(AccountScopedView):
     collection_name = "invoices"
     output_serializer = serializers.InvoiceOutput
     input_serializer = serializers.InvoiceInput
+    summary_serializer = serializers.InvoiceSummary
 
     def client_from(self, data: dict[str, Any]) -> Client | None:
         """The client named by `client_id`, which must be the account's own (422 otherwise:

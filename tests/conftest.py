@@ -62,6 +62,16 @@ def api() -> ApiClient:
     return ApiClient()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and failed logins count in the cache: each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 # -- the legal records' guards and the test database's flush ---------------------------------
 
 # Emptied before a transactional test's flush on SQLite, children first.

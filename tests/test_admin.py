@@ -7,6 +7,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -116,7 +117,10 @@ def test_a_staff_user_logs_into_the_admin_with_login_and_password(client, staff)
 
 def test_a_staff_user_without_an_account_cannot_open_an_api_session(api, staff):
     with pytest.raises(account_services.AuthenticationFailed):
-        account_services.session_create(login="staffer", password=STAFF_PASSWORD)
+        account_services.session_create(
+            request=RequestFactory().post("/api/v1/session"), login="staffer",
+            password=STAFF_PASSWORD,
+        )
     response = api.send("POST", "/api/v1/session.json",
                         {"login": "staffer", "password": STAFF_PASSWORD})
     assert response.status_code == 401

@@ -20,11 +20,13 @@ from rest_framework.response import Response
 
 from facturagem.api import params as wire_params
 from facturagem.api import xml
+from facturagem.api.messages import rails_fragment
 
 NOT_FOUND = "Not found"
 MISSING_API_KEY = "An api_key is required: log in with POST /api/v1/session"
 BODY_TOO_LARGE = "The request body is too large"
 TOO_MANY_FIELDS = "Too many parameters"
+RATE_LIMITED = "Rate limit exceeded: try again in {seconds} seconds"
 
 
 class UnprocessableEntity(exceptions.APIException):
@@ -39,8 +41,20 @@ class UnprocessableEntity(exceptions.APIException):
         self.extra = extra or {}
 
 
-def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail → {"tax_id": [...], "lines[1].quantity": [...], "base": [...]}."""
+def flatten_errors(detail: Any) -> dict[str, list[str]]:
+    """DRF's nested error detail → {"tax_id": [...], "lines[1].quantity": [...], "base": [...]},
+    each attribute's messages as Rails fragments (`can't be blank`)."""
+    return as_fragments(_flatten(detail))
+
+
+def as_fragments(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {
+        name: messages if name == "base" else [rails_fragment(str(m)) for m in messages]
+        for name, messages in errors.items()
+    }
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
@@ -49,7 +63,7 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
                 name = f"{prefix}[{name}]"
             elif prefix:
                 name = prefix if name == "base" else f"{prefix}.{name}"
-            for sub_key, messages in flatten_errors(value, name).items():
+            for sub_key, messages in _flatten(value, name).items():
                 flat.setdefault(sub_key, []).extend(messages)
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
@@ -58,7 +72,7 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
             for index, item in enumerate(detail):
                 if item:
                     name = f"{prefix}[{index}]" if prefix else f"[{index}]"
-                    for sub_key, messages in flatten_errors(item, name).items():
+                    for sub_key, messages in _flatten(item, name).items():
                         flat.setdefault(sub_key, []).extend(messages)
     elif detail is not None:
         flat.setdefault(prefix or "base", []).append(str(detail))
@@ -97,7 +111,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
     if isinstance(exc, UnprocessableEntity):
         # Strict-parameter failures carry `allowed_params`; other 422s echo the submission.
         body = exc.extra or _submitted(context)
-        return Response({**body, "errors": exc.errors}, status=422)
+        return Response({**body, "errors": as_fragments(exc.errors)}, status=422)
     if isinstance(exc, exceptions.ValidationError | DjangoValidationError):
         detail = exc.detail if isinstance(exc, exceptions.ValidationError) else (
             exc.message_dict if hasattr(exc, "error_dict") else {"base": exc.messages}
@@ -110,20 +124,26 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
         return Response({"errors": {"base": [BODY_TOO_LARGE]}}, status=413)
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         return Response({"errors": {"base": [TOO_MANY_FIELDS]}}, status=400)
+    if isinstance(exc, exceptions.Throttled):
+        seconds = int(exc.wait or 1)
+        return _errors_response(
+            429, RATE_LIMITED.format(seconds=seconds), {"Retry-After": str(seconds)}
+        )
     if isinstance(exc, exceptions.APIException):
         headers = {}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait))
         return Response(
             {"errors": [str(exc.detail)]}, status=exc.status_code, headers=headers
         )
     return None
 
 
-def early_error_response(request, code: int, message: str) -> HttpResponse:
+def early_error_response(
+    request, code: int, message: str, *, as_list: bool = False
+) -> HttpResponse:
     """The contract's error body for a request refused before any view ran (by middleware):
-    Rails XML when the URL ends in `.xml`, JSON otherwise."""
+    Rails XML when the URL ends in `.xml`, JSON otherwise. `as_list`: the `{"errors": [...]}`
+    of a 401, 404 or 429 rather than the `base` of a refused body."""
     if request.path.endswith(".xml"):
         body = xml.to_xml("errors", [message])
         return HttpResponse(body, status=code, content_type="application/xml; charset=utf-8")
-    return JsonResponse({"errors": {"base": [message]}}, status=code)
+    return JsonResponse({"errors": [message] if as_list else {"base": [message]}}, status=code)

@@ -75,23 +75,59 @@ def _normalize(params: dict[str, Any], name: str, value: Any, depth: int = 0) ->
     return params
 
 
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Input text, normalised once for every field and every format.
+
+    NUL is refused: no field has a use for it, and PostgreSQL refuses it in text, so say so
+    up front rather than from a database error in whatever query the value reaches. A lone
+    surrogate (a JSON body may carry "\\ud800") is no character at all: UTF-8, XML and
+    the database all refuse it, so it becomes U+FFFD, the replacement character."""
+    if "\x00" in value:
+        raise ParamsError(NULL_CHARACTER)
+    if _LONE_SURROGATES.search(value):
+        return _LONE_SURROGATES.sub("\ufffd", value)
+    return value
+
+
+def clean(value: Any, depth: int = 0) -> Any:
+    """`clean_text` over every key and string of a decoded body (JSON objects, lists)."""
+    if depth > MAX_DEPTH:
+        raise ParamsError(MALFORMED_PARAMS.format(name="(nesting)"))
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean(k, depth + 1): clean(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(item, depth + 1) for item in value]
+    return value
+
+
 def _indexed_hashes_to_lists(value: Any, depth: int = 0) -> Any:
-    """`lines[0][x]`, `lines[1][x]` arrive as {"0": …, "1": …}: Rails treats them as a list."""
+    """`lines[0][x]`, `lines[1][x]` arrive as {"0": …, "1": …}: Rails treats them as a list.
+
+    Never the parameters themselves (depth 0): `?0=x` is a parameter named "0" (unknown to
+    every operation, so strict mode names it), not a list where a hash of names belongs."""
     if depth > MAX_DEPTH:
         raise ParamsError(MALFORMED_PARAMS.format(name="(nesting)"))
     if isinstance(value, dict):
-        if any("\x00" in str(key) for key in value):
-            raise ParamsError(NULL_CHARACTER)
-        converted = {k: _indexed_hashes_to_lists(v, depth + 1) for k, v in value.items()}
-        if converted and all(isinstance(k, str) and k.isascii() and k.isdigit() for k in converted):
+        converted = {
+            clean_text(k) if isinstance(k, str) else k: _indexed_hashes_to_lists(v, depth + 1)
+            for k, v in value.items()
+        }
+        if (
+            depth > 0
+            and converted
+            and all(isinstance(k, str) and k.isascii() and k.isdigit() for k in converted)
+        ):
             return [converted[k] for k in sorted(converted, key=int)]
         return converted
     if isinstance(value, list):
         return [_indexed_hashes_to_lists(item, depth + 1) for item in value]
-    if isinstance(value, str) and "\x00" in value:
-        # No field has a use for NUL, and PostgreSQL refuses it in text: say so up front
-        # rather than from a database error in whatever query the value reaches.
-        raise ParamsError(NULL_CHARACTER)
+    if isinstance(value, str):
+        return clean_text(value)
     return value
 
 

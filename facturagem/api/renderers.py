@@ -58,7 +58,9 @@ class JSONRenderer(renderers.JSONRenderer):
 
 def root_names(renderer_context: dict[str, Any] | None) -> tuple[str, str]:
     view = (renderer_context or {}).get("view")
-    singular = getattr(view, "resource_name", None) or "hash"
+    singular = (
+        getattr(view, "xml_root", None) or getattr(view, "resource_name", None) or "hash"
+    )
     plural = getattr(view, "collection_name", None) or f"{singular}s"
     return singular, plural
 
@@ -72,6 +74,9 @@ class RailsXMLRenderer(renderers.BaseRenderer):
         if data is None:
             return b""
         singular, plural = root_names(renderer_context)
+        if isinstance(data, dict) and isinstance(data.get("errors"), dict):
+            # 422 (and 400, 413): Rails' errors.to_xml, not the resource with errors inside.
+            return xml.errors_document(data["errors"], data.get("allowed_params"))
         if isinstance(data, list):
             return xml.to_xml(plural, data)
         if isinstance(data, dict) and set(data) == {"errors"} and isinstance(data["errors"], list):

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from facturagem.api import pagination
+from facturagem.api import pagination, throttling
 from facturagem.api import params as wire_params
 from facturagem.api.exceptions import UnprocessableEntity
 from facturagem.api.links import Linker
@@ -66,8 +66,12 @@ class ApiView(APIView):
     collection_name: str | None = None
     input_serializer: type[serializers.Serializer] | None = None
     output_serializer: type[serializers.Serializer] | None = None
+    # What a list shows of each item (the OpenAPI document reads it; lists pass it to page()).
+    summary_serializer: type[serializers.Serializer] | None = None
     list_params: tuple[str, ...] = ()
     paginated_methods: tuple[str, ...] = ()
+    # Responses that show an api_key or a token are never stored by a cache or a browser.
+    shows_secrets = False
 
     def dispatch(self, request, *args: Any, **kwargs: Any):
         # The wire speaks English (as FACTURAgem always did); the admin and PDFs are Spanish.
@@ -191,6 +195,15 @@ class ApiView(APIView):
         }
         url = self.request.build_absolute_uri(self.request.path)
         return Response(data, headers=pagination.headers(page, url=url, query=query))
+
+    def finalize_response(self, request, response, *args: Any, **kwargs: Any):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Every API response says where its caller stands (CONTRACT §10), errors included.
+        for name, value in throttling.state_for(request).headers.items():
+            response[name] = value
+        if self.shows_secrets:
+            response["Cache-Control"] = "no-store"
+        return response
 
     # -- verbs ---------------------------------------------------------------------------
 

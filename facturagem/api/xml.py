@@ -16,6 +16,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.utils import timezone
 
+from facturagem.api.messages import full_message
+
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 # Characters XML 1.0 cannot carry at all (lone surrogates, which a JSON body can smuggle in
@@ -115,14 +117,22 @@ def _fill(element: Element, name: str, value: Any) -> None:
 
 
 def _fill_errors(element: Element, errors: dict[str, list[str]]) -> None:
-    """`<errors type="array"><error field="tax-id">…</error></errors>`, the Rails shape."""
-    element.set("type", "array")
+    """Rails' `errors.to_xml`: one `<error>` per full message, no attributes."""
     for field, messages in errors.items():
         for message in messages:
-            error = SubElement(element, "error")
-            if field != "base":
-                error.set("field", _text(dasherize(field)))
-            error.text = _text(str(message))
+            SubElement(element, "error").text = _text(full_message(field, str(message)))
+
+
+def errors_document(errors: dict[str, list[str]], allowed_params: list[str] | None = None):
+    """The whole body of an XML 422 (CONTRACT §3): `<errors><error>Name can't be blank</error>
+    …</errors>`, the only shape ActiveResource and pyactiveresource read; for unexpected
+    parameters the same root also holds `<allowed-params type="array">`."""
+    element = Element("errors")
+    _fill_errors(element, errors)
+    if allowed_params is not None:
+        _append(element, "allowed_params", list(allowed_params))
+    text = tostring(element, encoding="unicode").replace(" />", "/>")
+    return XML_DECLARATION + text.encode("utf-8")
 
 
 def format_datetime(value: datetime.datetime) -> str:
@@ -182,5 +192,7 @@ def from_xml(body: bytes) -> tuple[str, Any]:
             "XML with DTDs or entity declarations is not accepted"
         ) from error
     except (ParseError, ValueError) as error:
+        raise XMLParseError(f"Malformed XML: {error}") from error
+    except LookupError as error:  # encoding="bogus" in the declaration
         raise XMLParseError(f"Malformed XML: {error}") from error
     return underscore(root.tag), _to_value(root)

@@ -65,6 +65,8 @@ def test_a_created_payment_is_answered_with_itself_and_its_location(api, alice, 
     invoice_uri = f"http://testserver/api/v1/accounts/{alice.account.url_id}/invoices/{invoice.url_id}"
     assert body == {
         "id": payment.pk,
+        "account_id": alice.account.pk,
+        "invoice_id": invoice.pk,
         "amount": "50.50",
         "date": timezone.localdate().isoformat(),
         "method": "transfer",

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.limits import CLIENT_LIMIT_REACHED, INVOICE_LIMIT_REACHED
 from clients.services import client_create
-from heroku.limits import CLIENT_LIMIT_REACHED, INVOICE_LIMIT_REACHED
 from heroku.models import Plan
 from heroku.services import resource_change_plan, resource_provision
 from invoices.services import LineData, invoice_create

@@ -1,0 +1,111 @@
+"""Rate limits on the whole API (CONTRACT §10): a fixed one-hour window per api_key (per
+client address for requests without one), counted in the shared cache, so that every
+worker and machine counts the same requests.
+
+Every API response says where its caller stands: `X-RateLimit-Limit` (requests an hour),
+`X-RateLimit-Remaining` and `X-RateLimit-Reset` (when the window ends, in Unix seconds,
+as GitHub's API writes it). Beyond the limit: 429 with `Retry-After` (seconds).
+"""
+
+import contextlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+from accounts.limits import api_rate_limit
+
+WINDOW_SECONDS = 3600
+
+
+def client_address(request) -> str:
+    """REMOTE_ADDR, or the address the nearest trusted proxy saw (TRUSTED_PROXY_HOPS from
+    the right of X-Forwarded-For): addresses further left are whatever the client wrote."""
+    request = getattr(request, "_request", request)
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return request.META.get("REMOTE_ADDR", "")[:64]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    limit: int
+    remaining: int
+    reset: int  # Unix time
+    exceeded: bool
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+        }
+
+    def retry_after(self) -> int:
+        return max(1, self.reset - int(time.time()))
+
+
+def _caller(request) -> tuple[str, int]:
+    """(bucket, its hourly limit): the authenticated user (one api_key at a time), else the
+    client's address."""
+    if not hasattr(request, "_user") and hasattr(request, "_authenticate"):
+        # Refused before authentication (a 406): the key still decides whose count it is.
+        with contextlib.suppress(Exception):  # a bad key: the address's count
+            request.user  # noqa: B018
+    user = getattr(request, "_user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        account = getattr(user, "account", None)
+        return f"user:{user.pk}", api_rate_limit(account)
+    return f"address:{client_address(request)}", settings.API_ANONYMOUS_RATE_LIMIT_PER_HOUR
+
+
+def consume(request) -> RateLimit:
+    """Counts one request of this caller in the current window."""
+    bucket, limit = _caller(request)
+    now = int(time.time())
+    window = now - now % WINDOW_SECONDS
+    key = f"ratelimit:{bucket}:{window}"
+    if cache.add(key, 1, timeout=WINDOW_SECONDS + 60):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=WINDOW_SECONDS + 60)
+            count = 1
+    return RateLimit(
+        limit=limit,
+        remaining=max(0, limit - count),
+        reset=window + WINDOW_SECONDS,
+        exceeded=count > limit,
+    )
+
+
+def state_for(request) -> RateLimit:
+    """The request's rate-limit state, counted once per request."""
+    state = getattr(request, "_rate_limit", None)
+    if state is None:
+        state = consume(request)
+        request._rate_limit = state
+    return state
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    """DRF's throttle hook: runs after authentication, so an api_key's own bucket counts."""
+
+    def allow_request(self, request, view) -> bool:
+        self.state = state_for(request)
+        return not self.state.exceeded
+
+    def wait(self) -> int:
+        return self.state.retry_after()
