@@ -29,7 +29,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-MEDIA_TYPES = {"json": "application/json", "xml": "application/xml", "pdf": "application/pdf"}
+MEDIA_TYPES = {
+    "json": "application/json",
+    "xml": "application/xml",
+    "pdf": "application/pdf",
+    "xsig": "application/xml",  # a signed FacturaE document
+}
 # Parameters the document leaves to its other parts: the suffix is in the path, the key is
 # a security scheme, and `_method` turns a POST into another operation.
 NOT_QUERY_PARAMETERS = {"format", "api_key", "_method"}
@@ -234,8 +239,13 @@ class AutoSchema(SpectacularAutoSchema):
     def get_response_serializers(self):
         view = self.view
         public = self._is_public()
-        if self.format == "pdf":
-            success: Any = {(200, MEDIA_TYPES["pdf"]): OpenApiTypes.BINARY}
+        # A document (an invoice's PDF, its FacturaE files) rather than a resource: its
+        # bytes on success, and errors said in JSON.
+        document = self.format == "pdf" or (
+            self.method == "GET" and getattr(view, "output_serializer", None) is None
+        )
+        if document:
+            success: Any = {(200, MEDIA_TYPES[self.format]): OpenApiTypes.BINARY}
         elif self.method in ("GET", "POST") and getattr(view, "output_serializer", None):
             if self.is_list():
                 summary = getattr(view, "summary_serializer", None) or view.output_serializer
@@ -256,7 +266,7 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method in ("POST", "PUT", "PATCH"):
             errors[413] = ERRORS_BY_ATTRIBUTE
             errors[415] = ERRORS_LIST
-        if self.format == "pdf":
+        if document:
             errors = {
                 (code if isinstance(code, tuple) else (code, MEDIA_TYPES["json"])): schema
                 for code, schema in errors.items()
