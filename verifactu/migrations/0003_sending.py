@@ -7,6 +7,8 @@ function is replaced with the longer list; SQLite's triggers list the guarded co
 do not change (a new column is outside them) — both allow exactly ANSWER_FIELDS.
 """
 
+import importlib
+
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -31,6 +33,16 @@ END $$;
 """
 
 
+def _sqlite_record_triggers_back(apps, schema_editor):
+    """Going back, SQLite rebuilds the record table to drop `submission_id` (a foreign key
+    column), and the rebuilt table has lost its guard: put it back."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    guard = importlib.import_module("verifactu.migrations.0002_records_are_append_only")
+    for statement in guard.SQLITE[:2]:  # the record's update and delete triggers
+        schema_editor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+
+
 def _postgres(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
@@ -48,6 +60,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, _sqlite_record_triggers_back),
         migrations.CreateModel(
             name='SendingState',
             fields=[
