@@ -139,10 +139,6 @@ def lease_duration() -> datetime.timedelta:
     return datetime.timedelta(seconds=connect + read + LEASE_MARGIN)
 
 
-def _generated(record: Record) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(record.generated_at)
-
-
 # -- the issuer's state and lease --------------------------------------------------------------
 
 
@@ -258,7 +254,7 @@ def _batch(ids: list[int]) -> list[Record]:
     records = list(
         Record.objects.filter(id__in=ids).order_by("position")
         .only("id", "position", "kind", "issuer_tax_id", "invoice_number", "issue_date",
-              "generated_at", "xml")
+              "generated_at", "created_at", "xml")
     )
     nif = records[0].issuer_tax_id
     for index, record in enumerate(records):
@@ -277,9 +273,11 @@ def _send(state: SendingState, credentials: Credentials, ids: list[int],
           now: datetime.datetime) -> Outcome:
     account = state.installation.account
     records = _batch(ids)
+    # created_at: the moment of generation to the microsecond (FechaHoraHusoGenRegistro has
+    # whole seconds).
     late = state.failures > 0 or any(
-        (state.late_until is not None and _generated(r) <= state.late_until)
-        or now - _generated(r) > LATE_AFTER
+        (state.late_until is not None and r.created_at <= state.late_until)
+        or now - r.created_at > LATE_AFTER
         for r in records
     )
     envelope = soap.build_envelope(
