@@ -198,6 +198,9 @@ def _pending(account_id: int):
 
 def _hold(state: SendingState, *, hold: str, reason: str, fingerprint: str, now) -> Outcome:
     account = state.installation.account
+    if state.reason != reason:
+        logger.warning("VERI*FACTU sender: installation %s (account %s): %s", state.pk,
+                       account.pk, reason)
     _update(state.pk, hold=hold, reason=reason, late_until=now,
             hold_signature=signature(fingerprint=fingerprint, account=account))
     return Outcome(HELD)
@@ -443,7 +446,7 @@ def schedule(installation_id: int, *, at: datetime.datetime | None = None) -> bo
     from verifactu.tasks import send_records
 
     now = _now()
-    at = max(at or now, now).replace(microsecond=0)
+    at = max(at or now, now)
     state_for(installation_id)
     claimed = SendingState.objects.filter(
         Q(task_due_at__isnull=True) | Q(task_due_at__gt=at), pk=installation_id
