@@ -279,10 +279,12 @@ AEAT_READ_TIMEOUT = float(os.environ.get("AEAT_READ_TIMEOUT", "120"))
 # --- Sending records to the AEAT: the task engine and the sender (verifactu/sending.py) ------
 # Django's tasks framework (the django-tasks backport on Django 5.2). The backend is a
 # setting: the database backend by default (nothing more to run: `manage.py worker` is the
-# Procfile's worker); TASKS_BACKEND names another one (an RQ or Celery backend package) without
-# code changes — that backend's own worker then runs the tasks and `manage.py sweep_records`
-# the periodic sweep.
+# Procfile's worker); TASKS_BACKEND (and TASKS_APPS) name another one (an RQ or Celery backend
+# package) without code changes — that backend's own worker then runs the tasks and
+# `manage.py sweep_records --every 60` the periodic sweep.
 INSTALLED_APPS += ["django_tasks", "django_tasks_db"]  # here, apart, for easy merges
+# The apps another backend needs (e.g. "django_rq,django_tasks_rq"), comma-separated.
+INSTALLED_APPS += [app for app in env_list("TASKS_APPS") if app not in INSTALLED_APPS]
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
