@@ -31,7 +31,8 @@ ISSUERS = [("B12345674", 1200, 200), ("12345678Z", 500, 150), ("A58818501", 300,
 OUTAGE_INVOICES = 20  # per account, while the stand-in is down
 DEADLINE = 150  # seconds for each phase to settle
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _database_url() -> str:

@@ -468,7 +468,7 @@ def test_the_service_wide_certificate_presents_as_representative(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_senders_racing_never_put_two_messages_in_flight(alice, pki, aeat_standin):
     from django.db import connection
 
