@@ -66,8 +66,8 @@ def api() -> ApiClient:
 
 # Emptied before a transactional test's flush on SQLite, children first.
 GUARDED_TABLES = (
-    "verifactu_record", "verifactu_installation", "invoices_payment", "invoices_invoiceline",
-    "invoices_invoice",
+    "verifactu_record", "verifactu_submission", "verifactu_sendingstate",
+    "verifactu_installation", "invoices_payment", "invoices_invoiceline", "invoices_invoice",
 )
 
 
