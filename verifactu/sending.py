@@ -90,6 +90,7 @@ REFUSED = (
 RETRYING = "the AEAT could not be reached ({error}); attempt {attempt} failed, next at {at}"
 SERVER_FAULT = "the AEAT answered with an error of its own ({error}); attempt {attempt} " \
     "failed, next at {at}"
+WORKER_LOST = "the worker stopped before the AEAT's answer arrived (its records go again)"
 
 # Outcome kinds
 SENT = "sent"  # a message was answered
@@ -196,7 +197,8 @@ def _pending(account_id: int):
     return Record.objects.filter(account_id=account_id, status=Record.Status.PENDING)
 
 
-def _hold(state: SendingState, *, hold: str, reason: str, fingerprint: str, now) -> Outcome:
+def _hold(state: SendingState, *, hold: str, reason: str, fingerprint: str,
+          now: datetime.datetime) -> Outcome:
     account = state.installation.account
     if state.reason != reason:
         logger.warning("VERI*FACTU sender: installation %s (account %s): %s", state.pk,
@@ -497,6 +499,10 @@ def sweep() -> int:
     """Queues a send for every issuer with pending records that has no task queued (or whose
     task was lost), and for every held issuer whose hold's cause changed. How many queued."""
     now = _now()
+    # A message whose worker died on the way: it will never get its answer written.
+    Submission.objects.filter(state=Submission.State.SENDING,
+                              sent_at__lt=now - 2 * lease_duration()).update(
+        state=Submission.State.FAILED, error=WORKER_LOST, finished_at=now)
     installation_ids = set(
         Record.objects.filter(status=Record.Status.PENDING)
         .values_list("installation_id", flat=True).distinct()

@@ -3,7 +3,8 @@ Procfile runs it) send 2,500 invoices of three accounts to the stand-in AEAT —
 accepted, messages of at most 1000 records, never two in flight for one issuer, the AEAT's
 wait respected (shortened to 2 s by the stand-in), every answer stored, no record sent twice.
 Then the stand-in goes down for a while: records stay pending with the reason, and go with
-Incidencia=S when it comes back; nothing is lost."""
+Incidencia=S when it comes back; nothing is lost. On SQLite (whose test database lives in
+this process's memory) a smaller variant runs on a database file."""
 
 from __future__ import annotations
 
@@ -31,8 +32,6 @@ ISSUERS = [("B12345674", 1200, 200), ("12345678Z", 500, 150), ("A58818501", 300,
 OUTAGE_INVOICES = 20  # per account, while the stand-in is down
 DEADLINE = 150  # seconds for each phase to settle
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _database_url() -> str:
@@ -88,6 +87,8 @@ def _pending() -> int:
     return Record.objects.filter(status=Record.Status.PENDING).count()
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_send_2500_invoices_of_three_accounts_and_survive_an_outage(
         pki, tmp_path, capsys):
     if connection.vendor != "postgresql":
@@ -184,3 +185,83 @@ def test_two_workers_send_2500_invoices_of_three_accounts_and_survive_an_outage(
                 worker.wait(5)
         standin.stop()
         connection.close()
+
+
+SQLITE_ISSUER = """
+import sys
+import django
+django.setup()
+from tests.conftest import make_persona
+from tests.factories import make_client, make_invoice
+from accounts.models import Account
+
+nif, count = sys.argv[1], int(sys.argv[2])
+account = Account.objects.filter(tax_id=nif).first()
+if account is None:
+    account = make_persona("issuer-" + nif.lower(), account_name="Emisor " + nif,
+                           tax_id=nif).account
+client = make_client(account)
+for _ in range(count):
+    make_invoice(account, client)
+"""
+
+
+def test_on_a_sqlite_file_two_workers_send_three_accounts_records_once_each(pki, tmp_path):
+    """The single-machine setup (`make run`: SQLite): the same guarantees at a smaller scale,
+    on a file-backed database shared by an issuing process and two workers."""
+    import sqlite3
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the suite runs on PostgreSQL: the 2,500-invoice variant runs instead")
+
+    standin = AeatStandIn(server=pki.server, client_ca=pki.ca, default_wait=1).start()
+    service = pki.ca.issue_entity_representative(entity_nif="B87654323")
+    (tmp_path / "service.p12").write_bytes(service.pkcs12("pw"))
+    (tmp_path / "issue.py").write_text(SQLITE_ISSUER)
+    database = tmp_path / "db.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "facturagem.settings_test",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "PYTHONPATH": str(ROOT),
+        "AEAT_ENDPOINT": standin.url,
+        "REQUESTS_CA_BUNDLE": str(pki.ca_file),
+        "AEAT_CERTIFICATE_FILE": str(tmp_path / "service.p12"),
+        "AEAT_CERTIFICATE_PASSWORD": "pw",
+        "VERIFACTU_SWEEP_SECONDS": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT, env=env,
+                   check=True, capture_output=True, timeout=300)
+
+    def issue(nif: str, count: int) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, str(tmp_path / "issue.py"), nif, str(count)],
+                                cwd=ROOT, env=env)
+
+    def statuses() -> dict[str, int]:
+        with sqlite3.connect(database, timeout=20) as db:
+            return dict(db.execute(
+                "SELECT status, count(*) FROM verifactu_record GROUP BY status").fetchall())
+
+    workers = []
+    try:
+        for nif, _, _ in ISSUERS:
+            assert issue(nif, 60).wait(120) == 0
+        workers = [_start_worker(f"s{n}", env, tmp_path / f"worker{n}.log") for n in (1, 2)]
+        during = [issue(nif, 40) for nif, _, _ in ISSUERS]
+        assert [process.wait(300) for process in during] == [0, 0, 0]
+        _settle(lambda: statuses() == {"accepted": 300}, "every record accepted")
+
+        received = [(r.issuer_nif, r.operation, r.number) for r in standin.records_received()]
+        assert len(received) == len(set(received)) == 300
+        assert standin.max_in_flight == {nif: 1 for nif, _, _ in ISSUERS}
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+        standin.stop()

@@ -19,7 +19,7 @@ from certificates.services import certificate_upload
 from tests.factories import make_client, make_invoice
 from tests.verifactu import aeat_standin as aeat
 from verifactu import sending
-from verifactu.models import Record, SendingState
+from verifactu.models import Record, SendingState, Submission
 
 SEND_TASK = "verifactu.tasks.send_records"
 
@@ -142,3 +142,15 @@ def test_a_newcomers_demo_records_say_no_certificate_is_configured(
     reason = sending.NO_CERTIFICATE.format(account_id=account.pk)
     assert set(Record.objects.values_list("status", flat=True)) == {"pending"}
     assert SendingState.objects.get().reason == reason
+
+
+def test_the_sweep_closes_a_message_whose_worker_died_on_the_way(issuer, aeat_standin):
+    make_invoice(issuer)
+    sending.send_next(installation_id=issuer.verifactu_installation.pk)
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    Submission.objects.update(state="sending", sent_at=long_ago, finished_at=None)
+
+    sending.sweep()
+
+    submission = Submission.objects.get()
+    assert (submission.state, submission.error) == ("failed", sending.WORKER_LOST)
