@@ -29,6 +29,11 @@ def queued() -> list[DBTaskResult]:
                 .order_by("enqueued_at"))
 
 
+# The worker commits as it goes and closes connections that are inside a transaction (a
+# test's): tests that run it commit for real, and put the data they flush back afterwards.
+with_the_worker = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
 def run_worker() -> None:
     """The database backend's worker: every task that is due, then it stops."""
     call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0,
@@ -63,10 +68,9 @@ def test_many_issues_queue_one_send(issuer, django_capture_on_commit_callbacks):
     assert len(queued()) == 1
 
 
-def test_the_worker_sends_what_the_issue_queued(issuer, aeat_standin,
-                                                 django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        make_invoice(issuer)
+@with_the_worker
+def test_the_worker_sends_what_the_issue_queued(issuer, aeat_standin):
+    make_invoice(issuer)  # its send is queued as the issue commits
 
     run_worker()
 
@@ -76,14 +80,12 @@ def test_the_worker_sends_what_the_issue_queued(issuer, aeat_standin,
     assert SendingState.objects.get().task_due_at is None
 
 
-def test_records_issued_during_the_wait_are_queued_for_its_end(
-        issuer, aeat_standin, django_capture_on_commit_callbacks):
+@with_the_worker
+def test_records_issued_during_the_wait_are_queued_for_its_end(issuer, aeat_standin):
     aeat_standin.script(aeat.correct(wait=30))
-    with django_capture_on_commit_callbacks(execute=True):
-        make_invoice(issuer)
+    make_invoice(issuer)
     run_worker()
-    with django_capture_on_commit_callbacks(execute=True):
-        make_invoice(issuer)
+    make_invoice(issuer)
 
     [task] = queued()
     state = SendingState.objects.get()
@@ -91,11 +93,10 @@ def test_records_issued_during_the_wait_are_queued_for_its_end(
     assert 25 <= (task.run_after - timezone.now()).total_seconds() <= 31
 
 
-def test_a_failed_send_queues_its_retry_at_the_backoff(issuer, aeat_standin,
-                                                        django_capture_on_commit_callbacks):
+@with_the_worker
+def test_a_failed_send_queues_its_retry_at_the_backoff(issuer, aeat_standin):
     aeat_standin.script(aeat.fault("server", None, text="Error interno"))
-    with django_capture_on_commit_callbacks(execute=True):
-        make_invoice(issuer)
+    make_invoice(issuer)
 
     run_worker()
 
@@ -104,8 +105,11 @@ def test_a_failed_send_queues_its_retry_at_the_backoff(issuer, aeat_standin,
     assert Record.objects.get().status == Record.Status.PENDING
 
 
+@with_the_worker
 def test_the_sweep_queues_a_send_for_pending_records_that_have_none(issuer, aeat_standin):
-    make_invoice(issuer)  # its on-commit enqueue never ran (a test transaction)
+    make_invoice(issuer)
+    DBTaskResult.objects.all().delete()  # its queued send is lost (a worker killed, say)
+    SendingState.objects.update(task_due_at=timezone.now() - datetime.timedelta(hours=1))
 
     assert sending.sweep() == 1
     assert sending.sweep() == 0  # queued already
@@ -130,10 +134,9 @@ def test_the_worker_command_needs_the_database_backend(settings):
         call_command("worker")
 
 
-def test_a_newcomers_demo_records_say_no_certificate_is_configured(
-        db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("demo", stdout=io.StringIO())
+@with_the_worker
+def test_a_newcomers_demo_records_say_no_certificate_is_configured(db):
+    call_command("demo", stdout=io.StringIO())  # its records' sends queued as it commits
     account = User.objects.get(login=DEMO_LOGIN).account
     assert Record.objects.filter(account=account).exists()
 
