@@ -16,12 +16,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-## run: the service on SQLite (db.sqlite3) with the demo account, at http://127.0.0.1:8000
+## run: the service on SQLite (db.sqlite3) with the demo account, at http://127.0.0.1:8000,
+## and its worker (sends records to the AEAT): Procfile.dev, both under honcho, Ctrl-C stops both
 run: export DEBUG ?= true
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py demo --base-url http://127.0.0.1:$(PORT)
-	$(BIN)/python manage.py runserver $(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start -p $(PORT)
 
 ## test: the whole suite (DATABASE_URL picks the database; SQLite by default)
 test: install

@@ -87,9 +87,16 @@ class AccountOutput(AddressOutput):
     verifactu = serializers.BooleanField()
     corrective_series = serializers.CharField()
     simplified_invoice_limit = money_field()
+    # Records not yet accepted by the AEAT: count, oldest, why (CONTRACT §8; verifactu app).
+    verifactu_pending = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     links = LinksField()
+
+    def get_verifactu_pending(self, account) -> dict:
+        from verifactu.selectors import pending_summary
+
+        return pending_summary(account=account)
 
     def get_links(self, account, links):
         path = account_path(account)

@@ -391,3 +391,35 @@ AEAT_CERTIFICATE_PASSWORD = os.environ.get("AEAT_CERTIFICATE_PASSWORD", "")
 # Seconds to wait for the AEAT: to connect, and for its answer to a 1000-record message.
 AEAT_CONNECT_TIMEOUT = float(os.environ.get("AEAT_CONNECT_TIMEOUT", "10"))
 AEAT_READ_TIMEOUT = float(os.environ.get("AEAT_READ_TIMEOUT", "120"))
+
+# --- Sending records to the AEAT: the task engine and the sender (verifactu/sending.py) ------
+# Django's tasks framework (the django-tasks backport on Django 5.2). The backend is a
+# setting: the database backend by default (nothing more to run: `manage.py worker` is the
+# Procfile's worker); TASKS_BACKEND (and TASKS_APPS) name another one (an RQ or Celery backend
+# package) without code changes — that backend's own worker then runs the tasks and
+# `manage.py sweep_records --every 60` the periodic sweep.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]  # here, apart, for easy merges
+# The apps another backend needs (e.g. "django_rq,django_tasks_rq"), comma-separated.
+INSTALLED_APPS += [app for app in env_list("TASKS_APPS") if app not in INSTALLED_APPS]
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Flow control (Orden HAC/1177/2024 art. 16): the wait between two messages of one issuer
+# before the AEAT first says otherwise (its TiempoEsperaEnvio then always wins).
+VERIFACTU_FIRST_WAIT = int(os.environ.get("VERIFACTU_FIRST_WAIT", "60"))
+# After a failed attempt: wait VERIFACTU_RETRY_SECONDS, doubling per failure, never more than
+# VERIFACTU_RETRY_MAX_SECONDS (art. 16.4: retry at least every hour, so at most 3600).
+VERIFACTU_RETRY_SECONDS = float(os.environ.get("VERIFACTU_RETRY_SECONDS", "60"))
+VERIFACTU_RETRY_MAX_SECONDS = float(os.environ.get("VERIFACTU_RETRY_MAX_SECONDS", "3600"))
+if not 0 < VERIFACTU_RETRY_SECONDS <= VERIFACTU_RETRY_MAX_SECONDS <= 3600:
+    raise ImproperlyConfigured(
+        "VERIFACTU_RETRY_SECONDS and VERIFACTU_RETRY_MAX_SECONDS must satisfy "
+        "0 < VERIFACTU_RETRY_SECONDS <= VERIFACTU_RETRY_MAX_SECONDS <= 3600 (the law wants a "
+        "retry at least every hour)"
+    )
+# How often the worker's sweep looks for records that are due (and for certificates that
+# have appeared): the safety net under the tasks each issue and each send schedule.
+VERIFACTU_SWEEP_SECONDS = float(os.environ.get("VERIFACTU_SWEEP_SECONDS", "60"))

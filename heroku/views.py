@@ -28,6 +28,7 @@ from accounts.services import api_key_for
 from facturagem.api.links import API_ROOT
 from facturagem.api.params import ParamsError, clean
 from heroku import selectors, services, tokens
+from verifactu.selectors import pending_summary
 
 NOT_CONFIGURED = "The Heroku add-on is not enabled on this server."
 UNAUTHORIZED = "Authentication required: HTTP Basic with the add-on's id and password."
@@ -271,6 +272,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "account_url": account_url,
         "accounts_url": request.build_absolute_uri(f"{API_ROOT}/accounts.json"),
         "invoices": selectors.recent_invoices(resource.account),
+        "verifactu_pending": pending_summary(account=resource.account),
         "heroku_email": request.session.get(SESSION_HEROKU_EMAIL, ""),
         "heroku_app": request.session.get(SESSION_HEROKU_APP, ""),
         "playground_url": _routed(PLAYGROUND_URL),

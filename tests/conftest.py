@@ -76,8 +76,8 @@ def _fresh_cache():
 
 # Emptied before a transactional test's flush on SQLite, children first.
 GUARDED_TABLES = (
-    "verifactu_record", "verifactu_installation", "invoices_payment", "invoices_invoiceline",
-    "invoices_invoice",
+    "verifactu_record", "verifactu_submission", "verifactu_sendingstate",
+    "verifactu_installation", "invoices_payment", "invoices_invoiceline", "invoices_invoice",
 )
 
 

@@ -46,6 +46,9 @@ class AeatError(Exception):
     """A message that did not get a business answer from the AEAT."""
 
     retryable: bool = True
+    # What came back, when something did (a Fault's envelope, a proxy's error page): kept
+    # with the message it answered (verifactu.models.Submission.response).
+    body: bytes = b""
 
     @property
     def reason(self) -> str:

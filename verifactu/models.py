@@ -14,8 +14,10 @@ from django.db.models import Q
 
 from accounts.models import Account
 
-# What the sender may write on a record after it was generated: the AEAT's answer.
-ANSWER_FIELDS = ("status", "error_code", "error_description", "csv", "answered_at")
+# What the sender may write on a record after it was generated: the AEAT's answer, and the
+# message (Submission) that carried it last.
+ANSWER_FIELDS = ("status", "error_code", "error_description", "csv", "answered_at",
+                 "submission")
 
 
 class AppendOnlyError(Exception):
@@ -100,6 +102,10 @@ class Record(models.Model):
     error_description = models.TextField(blank=True, default="")
     csv = models.CharField("CSV", max_length=40, blank=True, default="")
     answered_at = models.DateTimeField(null=True, blank=True)
+    # The last message that carried the record (its answer, or why it failed, is there).
+    submission = models.ForeignKey(
+        "Submission", on_delete=models.PROTECT, null=True, blank=True, related_name="records"
+    )
 
     objects = RecordQuerySet.as_manager()
 
@@ -122,7 +128,12 @@ class Record(models.Model):
                 name="record_amounts_only_on_alta",
             ),
         ]
-        indexes = [models.Index(fields=["account", "id"])]
+        indexes = [
+            models.Index(fields=["account", "id"]),
+            # The sender's read, and the account's warning: its pending records in chain order.
+            models.Index(fields=["account", "status", "position"],
+                         name="record_pending_in_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.invoice_number} #{self.position}"
@@ -137,3 +148,96 @@ class Record(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("records are append-only: they are never deleted")
+
+
+class Submission(models.Model):
+    """One message to the AEAT (one HTTPS POST): the envelope as sent, and what came back —
+    the raw answer with its CSV, EstadoEnvio and TiempoEsperaEnvio, or the transport error or
+    SOAP Fault. Each record's line answer is written on the record, which links here."""
+
+    class State(models.TextChoices):
+        SENDING = "sending", "enviando"
+        ANSWERED = "answered", "respondido"
+        FAILED = "failed", "fallido (se reintenta)"
+        REFUSED = "refused", "rechazado por la AEAT (no se reintenta)"
+
+    installation = models.ForeignKey(
+        Installation, on_delete=models.PROTECT, related_name="submissions"
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="submissions")
+    # 1 for the first attempt at these records; n for the n-th in a row after failures.
+    attempt = models.PositiveIntegerField("intento", default=1)
+    incidencia = models.BooleanField("Incidencia=S", default=False)
+    record_count = models.PositiveIntegerField("registros")
+    endpoint = models.CharField(max_length=300)
+    presenter_nif = models.CharField("NIF del certificado", max_length=20, blank=True)
+    representative = models.BooleanField("como representante", default=False)
+    envelope = models.TextField("mensaje enviado")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SENDING,
+                             db_index=True)
+    response = models.TextField("respuesta (tal cual)", blank=True, default="")
+    status = models.CharField("EstadoEnvio", max_length=20, blank=True, default="")
+    csv = models.CharField("CSV", max_length=40, blank=True, default="")
+    wait_seconds = models.PositiveIntegerField("TiempoEsperaEnvio", null=True, blank=True)
+    presented_at = models.CharField("TimestampPresentacion", max_length=30, blank=True,
+                                    default="")
+    # connection, timeout, tls, http, garbage (TransportError) or client, server (SoapFault)
+    error_kind = models.CharField(max_length=10, blank=True, default="")
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    sent_at = models.DateTimeField("enviado")
+    finished_at = models.DateTimeField("terminado", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "envío a la AEAT"
+        verbose_name_plural = "envíos a la AEAT"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["account", "id"])]
+
+    def __str__(self) -> str:
+        return f"envío {self.pk} ({self.record_count} registros, {self.get_state_display()})"
+
+
+class SendingState(models.Model):
+    """Where an issuer's sending stands (one row per installation; the sender's lock).
+
+    `lease_owner`/`lease_until` are the lock that keeps one message in flight per issuer
+    across processes and machines: taken with one conditional UPDATE, held without an open
+    transaction while the message travels (SQLite would lock every writer otherwise), and
+    given back when the answer is stored — or taken over once expired (a worker that died).
+    """
+
+    class Hold(models.TextChoices):
+        NONE = "", "—"
+        NO_CERTIFICATE = "no_certificate", "sin certificado"
+        EXPIRED_CERTIFICATE = "expired_certificate", "certificado caducado"
+        REFUSED = "refused", "rechazado por la AEAT"
+
+    installation = models.OneToOneField(
+        Installation, on_delete=models.PROTECT, primary_key=True, related_name="sending"
+    )
+    lease_owner = models.CharField(max_length=40, blank=True, default="")
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # Not before this may the next message go: the AEAT's wait (flow_control) or a backoff.
+    not_before = models.DateTimeField(null=True, blank=True)
+    flow_control = models.BooleanField(default=False)
+    wait_seconds = models.PositiveIntegerField("TiempoEsperaEnvio", default=60)
+    failures = models.PositiveIntegerField("fallos seguidos", default=0)
+    # Records generated up to this moment waited because of an incident (a failed attempt, a
+    # hold): a message that carries one says Incidencia=S (Orden HAC/1177/2024 art. 16.4).
+    late_until = models.DateTimeField(null=True, blank=True)
+    # Sending stopped until what caused it changes (the certificate, the account's NIF/name).
+    hold = models.CharField(max_length=20, choices=Hold.choices, blank=True, default="")
+    hold_signature = models.CharField(max_length=64, blank=True, default="")
+    reason = models.TextField("motivo", blank=True, default="")
+    # A send task is queued to run at this time (None: none is): no duplicates in the queue.
+    task_due_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "estado de envío"
+        verbose_name_plural = "estados de envío"
+
+    def __str__(self) -> str:
+        return f"envío de {self.installation_id}"

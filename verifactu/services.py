@@ -10,6 +10,7 @@ build its XML and huella, and append it.
 
 import dataclasses
 import datetime
+import functools
 import logging
 import secrets
 from decimal import Decimal
@@ -18,6 +19,7 @@ from importlib import metadata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from stdnum.es import nif as es_nif
 
@@ -266,6 +268,8 @@ def _append(
                           generated_at=now)
     except xml.RecordError as error:
         raise ValidationError({"base": [RECORD_REFUSED.format(error=error)]}) from error
+    # Once the issue commits (never inside it), a send is queued for the issuer.
+    transaction.on_commit(functools.partial(_queue_send, installation.pk), robust=True)
     return Record.objects.create(
         installation=installation,
         account=account,
@@ -284,6 +288,12 @@ def _append(
         generated_at=built.generated_at,
         xml=built.xml.decode("utf-8"),
     )
+
+
+def _queue_send(installation_id: int) -> None:
+    from verifactu import sending
+
+    sending.after_record(installation_id)
 
 
 def record_alta(*, invoice, content: data.Alta) -> Record:

@@ -202,15 +202,15 @@ def post(
                 raise TransportError("tls", TLS_FAILED.format(error=_short(error))) from error
             raise TransportError("connection", CONNECTION_FAILED.format(error=_short(error))
                                  ) from error
-    if response.status_code == 200:
-        fault = parse_fault(body)
-        if fault is not None:
-            raise fault
-        return body
     fault = parse_fault(body)
     if fault is not None:
+        fault.body = body
         raise fault
-    raise TransportError("http", HTTP_ERROR.format(status=response.status_code))
+    if response.status_code == 200:
+        return body
+    error = TransportError("http", HTTP_ERROR.format(status=response.status_code))
+    error.body = body[:64 * 1024]
+    raise error
 
 
 def _is_tls(error: BaseException) -> bool:

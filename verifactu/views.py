@@ -3,7 +3,7 @@ from facturagem.api.views import AccountScopedView
 from verifactu import selectors, serializers
 from verifactu.models import Record
 
-FILTER_PARAMS = ("invoice_id", "status", "kind")
+FILTER_PARAMS = ("invoice_id", "status", "kind", "submission_id")
 NOT_AN_ID = "must be a positive integer"
 NOT_A_CHOICE = "is not included in the list ({choices})"
 
@@ -25,11 +25,12 @@ class RecordListView(RecordView):
         filters = {name: str(self.params[name]).strip() for name in FILTER_PARAMS
                    if self.params.get(name) not in (None, "")}
         errors = {}
-        if "invoice_id" in filters:
-            if not filters["invoice_id"].isascii() or not filters["invoice_id"].isdigit():
-                errors["invoice_id"] = [NOT_AN_ID]
-            else:
-                records = records.filter(invoice_id=int(filters["invoice_id"]))
+        for name in ("invoice_id", "submission_id"):
+            if name in filters:
+                if not filters[name].isascii() or not filters[name].isdigit():
+                    errors[name] = [NOT_AN_ID]
+                else:
+                    records = records.filter(**{name: int(filters[name])})
         for name, choices in (("status", Record.Status.values), ("kind", Record.Kind.values)):
             if name in filters:
                 if filters[name] not in choices:
@@ -44,3 +45,26 @@ class RecordListView(RecordView):
 class RecordDetailView(RecordView):
     def get(self, request, account_id, id, format=None):
         return self.ok(selectors.record_get(account=self.get_account(), record_id=id))
+
+
+class SubmissionView(AccountScopedView):
+    resource_name = "submission"
+    collection_name = "submissions"
+    output_serializer = serializers.SubmissionOutput
+
+
+class SubmissionListView(SubmissionView):
+    """GET …/verifactu/submissions: the account's messages to the AEAT, newest first."""
+
+    paginated_methods = ("GET",)
+
+    def get(self, request, account_id, format=None):
+        submissions = selectors.submission_list(account=self.get_account())
+        return self.page(submissions, serializers.SubmissionListOutput)
+
+
+class SubmissionDetailView(SubmissionView):
+    """GET …/verifactu/submissions/:id: one message, its envelope and the raw answer."""
+
+    def get(self, request, account_id, id, format=None):
+        return self.ok(selectors.submission_get(account=self.get_account(), submission_id=id))

@@ -40,6 +40,7 @@ ACCOUNT_FIELDS = [
     "verifactu",
     "corrective_series",
     "simplified_invoice_limit",
+    "verifactu_pending",
     "created_at",
     "updated_at",
     "links",

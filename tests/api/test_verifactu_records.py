@@ -16,6 +16,8 @@ RECORD_FIELDS = {
     "id", "account_id", "position", "kind", "invoice_id", "invoice_type", "issuer_tax_id",
     "invoice_number", "issue_date", "total_tax", "total_amount", "previous_hash", "hash",
     "generated_at", "status", "error_code", "error_description", "csv", "aeat_xml", "links",
+    # the sender's (answered_at, the AEAT's text for the code, the message, why pending)
+    "answered_at", "error_text", "submission", "pending_reason",
 }
 
 
