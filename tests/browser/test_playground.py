@@ -141,8 +141,8 @@ def test_an_integrator_works_through_the_api_from_the_playground(
 
     # The invoice list, with its links clickable: the documentation's screenshot.
     choose(page, "invoice-list:GET")
-    send(page, f"/accounts/{account.pk}/invoices.json")
-    assert page.locator("#response-body a.api-link").count() == 6
+    listing = send(page, f"/accounts/{account.pk}/invoices.json")
+    assert page.locator("#response-body a.api-link").count() == len(listing.json()[0]["links"])
     shot = save_docs_screenshot(page, tmp_path)
     assert shot.stat().st_size > 10_000
 
