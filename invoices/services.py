@@ -330,7 +330,7 @@ def invoice_create(
     *, account: Account, client: Client | None, lines: list[LineData], data: dict[str, Any]
 ) -> Invoice:
     """POST …/invoices: an issued invoice, as FACTURAgem always did (with `draft=true` or
-    `status=draft`, a draft)."""
+    `status=draft`, a draft); `paid=true` also pays it, all in one transaction."""
     if client is None and not data.get("simplified"):
         raise ValidationError({"client_id": [CLIENT_REQUIRED]})
     draft = _wants_draft(data)
@@ -341,6 +341,8 @@ def invoice_create(
     if draft:
         if data.get("number"):
             raise ValidationError({"number": [DRAFT_HAS_NO_NUMBER]})
+        if data.get("paid"):
+            raise ValidationError({"base": [NOT_ON_A_DRAFT]})
         invoice.status = Invoice.Status.DRAFT
         invoice.year = invoice.issue_date.year if invoice.issue_date else None
         _lock_account(account)
@@ -348,7 +350,11 @@ def invoice_create(
         invoice.save()
         _save_lines(invoice, line_models, replace=False)
         return invoice
-    return _issue(invoice, line_models, breakdown, number=data.get("number") or "", new=True)
+    invoice = _issue(invoice, line_models, breakdown, number=data.get("number") or "",
+                     new=True)
+    if data.get("paid"):  # in the same transaction: a refused payment creates nothing
+        invoice_mark_paid(invoice=invoice, paid=True)
+    return invoice
 
 
 def _lock_invoice(invoice: Invoice) -> Invoice:

@@ -90,8 +90,7 @@ class InvoiceListView(InvoiceView):
             lines=self.lines_from(data) or [],
             data=data,
         )
-        if data.get("paid"):
-            services.invoice_mark_paid(invoice=invoice, paid=True)
+        if data.get("paid"):  # its payment was registered too: read it back whole
             invoice = selectors.invoice_get(account=invoice.account, invoice_id=invoice.pk)
         return self.created(invoice)
 

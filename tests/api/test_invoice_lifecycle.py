@@ -588,3 +588,12 @@ def test_the_pdfs_qr_code_decodes_to_the_invoices_qr_url(api, alice, acme, tmp_p
 
     assert [code.text for code in codes] == [body["verifactu"]["qr_url"]]
     assert "importe=1493.82" in body["verifactu"]["qr_url"]
+
+
+def test_a_draft_created_as_paid_is_refused_whole(api, alice, acme):
+    response = create(api, alice, {"client_id": acme.pk, "draft": True, "paid": True,
+                                   "lines": [json_line()]})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"base": [NOT_ON_A_DRAFT]}
+    assert not Invoice.objects.exists()
