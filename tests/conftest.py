@@ -87,14 +87,42 @@ def _empties_the_database(item) -> bool:
     return transactional or bool({"transactional_db", "live_server"} & set(item.fixturenames))
 
 
+def _uses_the_database(item) -> bool:
+    return _empties_the_database(item) or "db" in item.fixturenames or bool(
+        item.get_closest_marker("django_db")
+    )
+
+
+def _check_every_record_validates() -> None:
+    """Every VERI*FACTU record a test produced is valid against the AEAT's schema and
+    carries the huella of its own literals (CONTRACT §8: checked for the whole suite, not
+    only in the tests about records)."""
+    from verifactu import schema, xml
+    from verifactu.models import Record
+
+    for pk, stored, huella in Record.objects.values_list("pk", "xml", "hash").iterator():
+        try:
+            schema.validate(stored.encode())
+        except schema.SchemaError as error:
+            pytest.fail(f"record {pk} is not valid against SuministroInformacion.xsd: {error}")
+        if xml.recompute_hash(stored.encode()) != huella:
+            pytest.fail(f"record {pk}'s huella is not that of its own XML")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """Django empties the database after a transactional test with `DELETE FROM` on SQLite
-    (PostgreSQL truncates, which row triggers don't see), and the triggers that keep issued
-    invoices and records append-only refuse it. They are set aside for that moment only, in
-    the test run, never in the application."""
+    """Before the test's database goes: every record it produced is checked; and Django
+    empties the database after a transactional test with `DELETE FROM` on SQLite
+    (PostgreSQL truncates, which row triggers don't see), which the triggers that keep
+    issued invoices and records append-only refuse: they are set aside for that moment only,
+    in the test run, never in the application."""
     from django.db import connection, transaction
 
+    if _uses_the_database(item):
+        try:
+            _check_every_record_validates()
+        except RuntimeError:  # the database was not set up for this test after all
+            pass
     if _empties_the_database(item) and connection.vendor == "sqlite":
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
