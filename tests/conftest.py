@@ -1,6 +1,7 @@
 """Personas (healthchecks style): Alice and Bob each own an account; Bob is the outsider
 in Alice's tests. Every test module uses them."""
 
+import contextlib
 import json
 from dataclasses import dataclass
 
@@ -119,10 +120,9 @@ def pytest_runtest_teardown(item, nextitem):
     from django.db import connection, transaction
 
     if _uses_the_database(item):
-        try:
+        # (RuntimeError: the database was not set up for this test after all.)
+        with contextlib.suppress(RuntimeError):
             _check_every_record_validates()
-        except RuntimeError:  # the database was not set up for this test after all
-            pass
     if _empties_the_database(item) and connection.vendor == "sqlite":
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
