@@ -184,3 +184,37 @@ def test_payments_round_trip(resources, alice, legacy_rules):
     payment.destroy()
     with pytest.raises(connection.ResourceNotFound):
         Payment.find(payment.id, **prefix)
+
+
+def test_invoices_under_verifactu_as_a_legacy_script_meets_them(resources, alice):
+    """The account has VERI*FACTU on, as every new account: the script's create still issues
+    in one call, saving the object create returned unchanged still works, a change is an error
+    the client reads, a draft takes changes, and a corrective invoice is one custom POST."""
+    Invoice, account = resources["Invoice"], resources["account"]
+    client = make_client(alice.account)
+
+    created = Invoice(invoice_attributes(client.pk), account)
+    assert created.save(), created.errors.full_messages()
+    assert created.status == "issued"
+    assert created.save(), created.errors.full_messages()  # unchanged: nothing to refuse
+
+    created.notes = "Transferencia a 30 días"
+    assert created.save() is False
+    assert any("corrective invoice" in m for m in created.errors.full_messages())
+    assert Invoice.find(created.id, **account).notes in ("", None)
+
+    draft = Invoice({**invoice_attributes(client.pk), "draft": True}, account)
+    assert draft.save(), draft.errors.full_messages()
+    draft.notes = "Revisada"
+    assert draft.save(), draft.errors.full_messages()
+    draft.status = "issued"
+    assert draft.save(), draft.errors.full_messages()
+    issued = Invoice.find(draft.id, **account)
+    assert (issued.status, issued.notes) == ("issued", "Revisada")
+
+    corrective = Invoice(Invoice.find(created.id, **account).post(
+        "corrections", reason="Devolución"), account)
+    assert corrective is not None
+    corrections = Invoice.find(**{**account, "from": "2000-01-01"})
+    assert any(getattr(i, "status", None) == "issued" and str(i.number).startswith("R")
+               for i in corrections)
