@@ -29,6 +29,8 @@ from invoices import numbering, taxes
 from invoices.models import FROZEN_PARTY_FIELDS, ZERO, Invoice, InvoiceLine, Payment
 from verifactu import services as records
 from verifactu.data import Alta
+from webhooks import events
+from webhooks.services import event_emit
 
 NUMBER_TAKEN = "has already been taken"
 NUMBER_SEQUENCE_TOO_LONG = (
@@ -348,7 +350,9 @@ def invoice_create(
         invoice.save()
         _save_lines(invoice, line_models, replace=False)
         return invoice
-    return _issue(invoice, line_models, breakdown, number=data.get("number") or "", new=True)
+    _issue(invoice, line_models, breakdown, number=data.get("number") or "", new=True)
+    event_emit(type=events.INVOICE_ISSUED, instance=invoice)
+    return invoice
 
 
 def _lock_invoice(invoice: Invoice) -> Invoice:
@@ -489,6 +493,7 @@ def _update_draft(
     invoice.line_list = line_models
     if issue:
         _issue(invoice, line_models, breakdown, number=number, new=False)
+        event_emit(type=events.INVOICE_ISSUED, instance=invoice)
     return invoice
 
 
@@ -614,7 +619,10 @@ def invoice_correct(
     )
     breakdown = _compute(corrective, line_models)
     corrective.payment_list = []
-    return _issue(corrective, line_models, breakdown, new=True)
+    _issue(corrective, line_models, breakdown, new=True)
+    event_emit(type=events.INVOICE_ISSUED, instance=corrective)
+    event_emit(type=events.INVOICE_CORRECTED, instance=corrective)
+    return corrective
 
 
 @transaction.atomic
@@ -636,6 +644,7 @@ def invoice_void(*, invoice: Invoice, reason: str) -> Invoice:
     if locked.frozen:
         locked.account = invoice.account
         records.record_anulacion(invoice=locked)
+    event_emit(type=events.INVOICE_VOIDED, instance=locked)
     return locked
 
 
@@ -675,6 +684,9 @@ def invoice_register_payment(
     )
     Invoice.objects.filter(pk=locked.pk).update(paid_amount=F("paid_amount") + amount)
     invoice.paid_amount = locked.paid_amount + amount
+    event_emit(type=events.PAYMENT_CREATED, instance=payment)
+    if amount == locked.outstanding:  # this payment completes it
+        event_emit(type=events.INVOICE_PAID, instance=locked)
     return payment
 
 
@@ -685,7 +697,7 @@ def invoice_mark_paid(*, invoice: Invoice, paid: bool) -> None:
     if paid:
         _check_takes_payments(locked)
         if locked.outstanding > ZERO:
-            Payment.objects.create(
+            payment = Payment.objects.create(
                 invoice=locked,
                 amount=locked.outstanding,
                 date=today(),
@@ -694,10 +706,15 @@ def invoice_mark_paid(*, invoice: Invoice, paid: bool) -> None:
             )
             Invoice.objects.filter(pk=locked.pk).update(paid_amount=F("total"))
             invoice.paid_amount = locked.total
+            event_emit(type=events.PAYMENT_CREATED, instance=payment)
+            event_emit(type=events.INVOICE_PAID, instance=locked)
     else:
-        locked.payments.all().delete()
+        payments = list(locked.payments.all())
+        Payment.objects.filter(pk__in=[payment.pk for payment in payments]).delete()
         Invoice.objects.filter(pk=locked.pk).update(paid_amount=ZERO)
         invoice.paid_amount = ZERO
+        for payment in payments:
+            event_emit(type=events.PAYMENT_DELETED, instance=payment)
 
 
 @transaction.atomic
@@ -709,6 +726,7 @@ def payment_delete(*, payment: Payment) -> None:
     if not deleted:
         raise Payment.DoesNotExist
     Invoice.objects.filter(pk=locked.pk).update(paid_amount=F("paid_amount") - payment.amount)
+    event_emit(type=events.PAYMENT_DELETED, instance=payment)
 
 
 def invoice_new(

@@ -1,13 +1,15 @@
 """`manage.py worker`: the Procfile's `worker` process.
 
-It runs the queued tasks of the database task backend (django-tasks-db's `db_worker`) and,
-in a thread beside it, the sweep that queues a send for every issuer whose pending records
-have no task queued (every VERIFACTU_SWEEP_SECONDS, and once at start: records generated
-while no worker ran go out as soon as one starts). Several workers may run, on one machine
+It runs the queued tasks of the database task backend (django-tasks-db's `db_worker`): sends
+to the AEAT and webhook deliveries; and, in a thread beside it, the sweep that queues a send
+for every issuer whose pending records have no task queued (every VERIFACTU_SWEEP_SECONDS,
+and once at start: records generated while no worker ran go out as soon as one starts),
+then `sweep_webhooks` (lost deliveries queued again, old events and expired
+Idempotency-Keys deleted). Several workers may run, on one machine
 or several: each issuer's lease keeps one message in flight.
 
 With another task backend (TASKS_BACKEND), run that backend's worker and
-`manage.py sweep_records --every 60` instead.
+`manage.py sweep_records --every 60` and `manage.py sweep_webhooks --every 60` instead.
 """
 
 import logging
@@ -43,6 +45,9 @@ class Sweeper(threading.Thread):
                 queued = sending.sweep()
                 if queued:
                     logger.info("sweep: queued %s send task(s)", queued)
+                # Webhook deliveries whose task was lost, old events, expired
+                # Idempotency-Keys (webhooks/, facturagem/api/idempotency.py).
+                call_command("sweep_webhooks", verbosity=0)
             except Exception:
                 logger.exception("sweep failed (the next one runs in %s s)", self.every)
             finally:
