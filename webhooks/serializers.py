@@ -53,7 +53,6 @@ class WebhookWithSecretOutput(WebhookOutput):
     """At creation and at rotation only: the signing secret, in clear, this once."""
 
     secret = serializers.SerializerMethodField()
-    links = LinksField()
 
     def get_secret(self, webhook) -> str:
         return self.context["secret"]
@@ -123,7 +122,6 @@ class DeliveryDetailOutput(DeliveryOutput):
     """One delivery with the body it sends (the event, byte for byte as delivered)."""
 
     body = serializers.SerializerMethodField()
-    links = LinksField()
 
     def get_body(self, delivery) -> str:
         return delivery.event.body

@@ -21,7 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *, every: float, **options) -> None:
         while True:
-            close_old_connections()
+            if every:  # a long-lived loop: drop connections that went stale meanwhile
+                close_old_connections()
             queued = delivery.sweep()
             purged = idempotency.purge_expired()
             if options["verbosity"] > 1 or not every:
