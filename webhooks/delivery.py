@@ -72,12 +72,19 @@ def lease() -> datetime.timedelta:
 
 def schedule(delivery_id: int, *, at: datetime.datetime | None = None) -> None:
     """Queues the attempt of `delivery_id` on the worker at `at` (now by default)."""
-    from webhooks.tasks import deliver_webhook
-
     now = _now()
     at = max(at or now, now)
     Delivery.objects.filter(pk=delivery_id).update(task_due_at=at)
-    task = deliver_webhook.using(run_after=at) if at > now else deliver_webhook
+    enqueue(delivery_id, at=at, now=now)
+
+
+def enqueue(delivery_id: int, *, at: datetime.datetime | None = None,
+            now: datetime.datetime | None = None) -> None:
+    """The task alone (the caller has set the delivery's `task_due_at`)."""
+    from webhooks.tasks import deliver_webhook
+
+    task = deliver_webhook.using(run_after=at) if at and at > (now or _now()) \
+        else deliver_webhook
     task.enqueue(delivery_id)
 
 

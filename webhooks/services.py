@@ -189,21 +189,21 @@ def _record_events(event_type: str, account_id: int | None, instances: list[Any]
     hooks = subscribers(account_id, event_type)
     if not hooks:
         return
-    created = []
+    from webhooks import delivery
+
     for instance in instances:
         event_id = uuid.uuid4()
         body = events.body(
             event_id=str(event_id), event_type=event_type, created_at=occurred_at,
             data=events.representation(event_type, instance),
         )
+        # The event, its deliveries and their tasks commit together.
         with transaction.atomic():
             event = Event.objects.create(uuid=event_id, account_id=account_id,
                                          type=event_type, created_at=occurred_at, body=body)
-            created += Delivery.objects.bulk_create([
-                Delivery(webhook_id=hook.pk, event=event, next_attempt_at=occurred_at)
+            for item in Delivery.objects.bulk_create([
+                Delivery(webhook_id=hook.pk, event=event, next_attempt_at=occurred_at,
+                         task_due_at=occurred_at)
                 for hook in hooks
-            ])
-    from webhooks import delivery
-
-    for item in created:
-        delivery.schedule(item.pk)
+            ]):
+                delivery.enqueue(item.pk)
