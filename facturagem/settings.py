@@ -430,7 +430,8 @@ INSTALLED_APPS += ["webhooks"]  # here, apart, for easy merges
 
 def _public_base_url() -> str:
     """PUBLIC_BASE_URL, else https:// and the first ALLOWED_HOSTS name that is one host
-    (`.example.com` and `*` are not), else with DEBUG the development server's address."""
+    (`.example.com` and `*` are not), else Heroku's app domain (dyno metadata), else with
+    DEBUG the development server's address."""
     from urllib.parse import urlsplit
 
     value = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
@@ -445,6 +446,8 @@ def _public_base_url() -> str:
     for host in ALLOWED_HOSTS:
         if host and not host.startswith(".") and "*" not in host:
             return f"https://{host}"
+    if os.environ.get("HEROKU_APP_DEFAULT_DOMAIN_NAME"):
+        return f"https://{os.environ['HEROKU_APP_DEFAULT_DOMAIN_NAME']}"
     return "http://127.0.0.1:8000" if DEBUG else ""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import socketserver
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -45,14 +46,17 @@ def redirect(location: str, code: int = 302) -> Answer:
 
 
 class Receiver:
-    def __init__(self) -> None:
+    """`tls`: an ssl server context (then the URL is https://localhost:…)."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[Received] = []
         self._script: list[Answer] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = _Server(self)
+        self._server = _Server(self, tls)
         self.port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hooks/facturagem"
+        scheme, host = ("https", "localhost") if tls else ("http", "127.0.0.1")
+        self.url = f"{scheme}://{host}:{self.port}/hooks/facturagem"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> Receiver:
@@ -114,6 +118,17 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, receiver: Receiver) -> None:
+    def __init__(self, receiver: Receiver, tls: ssl.SSLContext | None) -> None:
         self.receiver = receiver
+        self.tls = tls
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def finish_request(self, request, client_address) -> None:
+        if self.tls is None:
+            return super().finish_request(request, client_address)
+        request.settimeout(10)  # the handshake in the request's own thread
+        try:
+            request = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return None
+        return super().finish_request(request, client_address)

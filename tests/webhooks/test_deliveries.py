@@ -10,7 +10,9 @@ import datetime
 import json
 import os
 import shutil
+import ssl
 import subprocess
+import time
 from decimal import Decimal
 
 import pytest
@@ -534,3 +536,75 @@ def test_records_answered_by_the_aeat_are_told(alice, receiver, pki, aeat_standi
     assert told[accepted.number]["data"]["status"] == Record.Status.ACCEPTED
     assert told[rejected.number]["type"] == events.RECORD_REJECTED
     assert told[rejected.number]["data"]["error_code"] == 1100
+
+
+@with_the_worker
+def test_the_workers_sweep_queues_lost_deliveries_and_purges_expired_keys(alice, receiver):
+    from facturagem.models import IdempotencyKey
+    from verifactu.management.commands.worker import Sweeper
+
+    subscribe(alice.account, receiver.url)
+    make_invoice(alice.account)  # its delivery queued as the issue commits
+    DBTaskResult.objects.all().delete()  # … and lost
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    Delivery.objects.update(task_due_at=long_ago, next_attempt_at=long_ago)
+    IdempotencyKey.objects.create(account=alice.account, key_digest="k" * 64,
+                                  fingerprint="f" * 64, method="POST", path="/api/v1/x",
+                                  created_at=long_ago, expires_at=long_ago)
+
+    sweeper = Sweeper(every=3600)
+    sweeper.start()
+    try:
+        deadline = time.monotonic() + 20
+        while IdempotencyKey.objects.exists() or not queued():
+            assert time.monotonic() < deadline, "the sweep did not run"
+            time.sleep(0.05)
+    finally:
+        sweeper.stopped.set()
+        sweeper.join(10)
+
+    assert len(queued()) == 1
+    run_worker()
+    assert Delivery.objects.get().state == Delivery.State.DELIVERED
+
+
+# -- TLS to the checked address -------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_receiver(pki, settings, monkeypatch, tmp_path):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*pki.server.write_pem(tmp_path, "receiver"))  # localhost
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(pki.ca_file))
+    server = answers.Receiver(tls=context).start()
+    yield server
+    server.stop()
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_name(alice, tls_receiver):
+    logged = attempt_to(alice.account, tls_receiver.url)
+
+    assert (logged.status_code, logged.address, logged.error) == (200, "127.0.0.1", "")
+    assert tls_receiver.requests[0].headers["Host"] == f"localhost:{tls_receiver.port}"
+
+
+def test_https_to_a_name_the_certificate_does_not_carry_fails(alice, tls_receiver,
+                                                              monkeypatch):
+    # The name resolves to the receiver's address, but its certificate is not for that name:
+    # the check is against the name, never the address connected to.
+    monkeypatch.setattr(network, "resolve", lambda host, port: ["127.0.0.1"])
+    logged = attempt_to(alice.account, tls_receiver.url.replace("localhost", "hooks.test"))
+
+    assert logged.status_code is None
+    assert logged.error.startswith("TLS failed:")
+    assert "hooks.test" in logged.error
+    assert tls_receiver.requests == []
+
+
+def test_https_to_an_untrusted_certificate_fails(alice, tls_receiver, monkeypatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    logged = attempt_to(alice.account, tls_receiver.url)
+
+    assert logged.error.startswith("TLS failed:")
+    assert "certificate verify failed" in logged.error

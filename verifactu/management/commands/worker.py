@@ -22,7 +22,9 @@ from django.db import close_old_connections, connection
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 
+from facturagem.api import idempotency
 from verifactu import sending
+from webhooks import delivery as webhook_deliveries
 
 logger = logging.getLogger("verifactu.worker")
 
@@ -46,8 +48,11 @@ class Sweeper(threading.Thread):
                 if queued:
                     logger.info("sweep: queued %s send task(s)", queued)
                 # Webhook deliveries whose task was lost, old events, expired
-                # Idempotency-Keys (webhooks/, facturagem/api/idempotency.py).
-                call_command("sweep_webhooks", verbosity=0)
+                # Idempotency-Keys (`sweep_webhooks`, for other backends, does the same).
+                requeued = webhook_deliveries.sweep()
+                if requeued:
+                    logger.info("sweep: queued %s lost webhook delivery(ies) again", requeued)
+                idempotency.purge_expired()
             except Exception:
                 logger.exception("sweep failed (the next one runs in %s s)", self.every)
             finally:
