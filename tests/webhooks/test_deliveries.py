@@ -608,3 +608,14 @@ def test_https_to_an_untrusted_certificate_fails(alice, tls_receiver, monkeypatc
 
     assert logged.error.startswith("TLS failed:")
     assert "certificate verify failed" in logged.error
+
+
+@pytest.mark.parametrize("url", ["https://2130706433/hook", "https://0x7f.1/hook",
+                                 "https://017700000001/hook"])
+def test_loopback_spelt_as_a_number_is_refused_once_resolved(alice, settings, url):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    host = url.split("/")[2]
+    logged = attempt_to(alice.account, url)
+
+    assert logged.error == delivery.REFUSED.format(error=network.RESOLVES_INWARD.format(
+        host=host, address="127.0.0.1"))
