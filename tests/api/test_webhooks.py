@@ -4,10 +4,12 @@ a signing secret shown once and stored encrypted, URLs that cannot point inward.
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode
 
 import pytest
 from defusedxml.ElementTree import fromstring
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -365,3 +367,19 @@ def test_another_accounts_webhook_list_and_create_are_not_found(api, alice, bob,
 def test_webhooks_need_an_api_key(api, alice, hook):
     assert api.send("GET", hooks_url(alice)).status_code == 401
     assert api.send("POST", hooks_url(alice), HOOK).status_code == 401
+
+
+def test_rotate_webhook_key_re_encrypts_every_secret_under_the_first_key(alice, settings):
+    old = "b2xkLWtleS1mb3Itd2ViaG9va3MtdGVzdHMuLi4uLi4="
+    new = "bmV3LWtleS1mb3Itd2ViaG9va3MtdGVzdHMuLi4uLi4="
+    settings.WEBHOOK_ENCRYPTION_KEYS = [old]
+    created = services.webhook_create(account=alice.account, **HOOK)
+    services.webhook_rotate_secret(webhook=created.webhook)
+    settings.WEBHOOK_ENCRYPTION_KEYS = [new, old]
+
+    call_command("rotate_webhook_key", stdout=io.StringIO())
+
+    settings.WEBHOOK_ENCRYPTION_KEYS = [new]  # the old key dropped
+    webhook = Webhook.objects.get()
+    assert crypto.decrypt(webhook.previous_secret) == created.secret
+    assert crypto.decrypt(webhook.secret).startswith("whsec_")
