@@ -4,7 +4,7 @@ It runs the queued tasks of the database task backend (django-tasks-db's `db_wor
 to the AEAT and webhook deliveries; and, in a thread beside it, the sweep that queues a send
 for every issuer whose pending records have no task queued (every VERIFACTU_SWEEP_SECONDS,
 and once at start: records generated while no worker ran go out as soon as one starts),
-then `sweep_webhooks` (lost deliveries queued again, old events and expired
+then what `sweep_webhooks` does (lost webhook deliveries queued again, old events and expired
 Idempotency-Keys deleted). Several workers may run, on one machine
 or several: each issuer's lease keeps one message in flight.
 
