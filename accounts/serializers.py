@@ -89,6 +89,8 @@ class AccountOutput(AddressOutput):
     simplified_invoice_limit = money_field()
     # Records not yet accepted by the AEAT: count, oldest, why (CONTRACT §8; verifactu app).
     verifactu_pending = serializers.SerializerMethodField()
+    # Webhooks the service switched off after repeated failures, and why (webhooks app).
+    disabled_webhooks = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     links = LinksField()
@@ -98,6 +100,11 @@ class AccountOutput(AddressOutput):
 
         return pending_summary(account=account)
 
+    def get_disabled_webhooks(self, account) -> list:
+        from webhooks.selectors import disabled_webhooks
+
+        return disabled_webhooks(account=account)
+
     def get_links(self, account, links):
         path = account_path(account)
         return [
@@ -106,6 +113,7 @@ class AccountOutput(AddressOutput):
             links.link("invoices", f"{path}/invoices"),
             links.link("new_invoice", f"{path}/invoices/new"),
             links.link("verifactu_records", f"{path}/verifactu/records"),
+            links.link("webhooks", f"{path}/webhooks"),
         ]
 
 

@@ -364,7 +364,7 @@ import hashlib  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 
 
-def _fernet_key(value: str) -> str:
+def _fernet_key(value: str, name: str = "CERTIFICATE_ENCRYPTION_KEY") -> str:
     """A Fernet key as given, or one derived (SHA-256) from any secret of 32+ characters,
     such as the 64 hex digits of Heroku's app.json `"generator": "secret"`."""
     try:
@@ -373,7 +373,7 @@ def _fernet_key(value: str) -> str:
     except ValueError:
         if len(value) < 32:
             raise ImproperlyConfigured(
-                "CERTIFICATE_ENCRYPTION_KEY must be comma-separated Fernet keys or secrets of "
+                f"{name} must be comma-separated Fernet keys or secrets of "
                 "at least 32 characters"
             ) from None
         return base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()).decode()
@@ -423,3 +423,61 @@ if not 0 < VERIFACTU_RETRY_SECONDS <= VERIFACTU_RETRY_MAX_SECONDS <= 3600:
 # How often the worker's sweep looks for records that are due (and for certificates that
 # have appeared): the safety net under the tasks each issue and each send schedule.
 VERIFACTU_SWEEP_SECONDS = float(os.environ.get("VERIFACTU_SWEEP_SECONDS", "60"))
+
+# --- Webhooks (webhooks/) and Idempotency-Key (facturagem/api/idempotency.py) -------------
+INSTALLED_APPS += ["webhooks"]  # here, apart, for easy merges
+
+
+def _public_base_url() -> str:
+    """PUBLIC_BASE_URL, else https:// and the first ALLOWED_HOSTS name that is one host
+    (`.example.com` and `*` are not), else Heroku's app domain (dyno metadata), else with
+    DEBUG the development server's address."""
+    from urllib.parse import urlsplit
+
+    value = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path \
+                or parts.query or parts.fragment or parts.username:
+            raise ImproperlyConfigured(
+                f"PUBLIC_BASE_URL must be scheme://host[:port] (no path), got {value!r}"
+            )
+        return value
+    for host in ALLOWED_HOSTS:
+        if host and not host.startswith(".") and "*" not in host:
+            return f"https://{host}"
+    if os.environ.get("HEROKU_APP_DEFAULT_DOMAIN_NAME"):
+        return f"https://{os.environ['HEROKU_APP_DEFAULT_DOMAIN_NAME']}"
+    return "http://127.0.0.1:8000" if DEBUG else ""
+
+
+# The service's own address outside a request: the links of webhook events' `data` (a
+# delivery runs on the worker, which has no request to take the host from).
+PUBLIC_BASE_URL = _public_base_url()
+# Deliveries to private, loopback, link-local and other non-global addresses are refused
+# (server-side request forgery) unless this is true (tests, on-premises receivers); then
+# plain http:// URLs are accepted too (they are with DEBUG as well).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Webhook signing secrets are stored encrypted (Fernet) under these keys: comma-separated,
+# the first encrypts, all decrypt (`manage.py rotate_webhook_key` re-encrypts). Unset: the
+# CERTIFICATE_ENCRYPTION_KEY keys serve (one key for every secret at rest is enough for
+# most); neither set: creating a webhook answers 503.
+WEBHOOK_ENCRYPTION_KEYS = [
+    _fernet_key(k, "WEBHOOK_ENCRYPTION_KEY") for k in env_list("WEBHOOK_ENCRYPTION_KEY")
+]
+# Seconds to connect to a receiver, and for the whole attempt (connect, send, answer).
+WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "5"))
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+# A failed attempt is retried after WEBHOOK_RETRY_SECONDS, doubling each time (8 attempts:
+# 1, 2, 4 … 64 minutes with the default, about two hours in all).
+WEBHOOK_RETRY_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SECONDS", "60"))
+# After `rotate_secret`, deliveries are signed with the old secret too for this long.
+WEBHOOK_SECRET_GRACE_HOURS = float(os.environ.get("WEBHOOK_SECRET_GRACE_HOURS", "24"))
+# Events and their deliveries are kept this long (then the worker's sweep deletes them).
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
+if WEBHOOK_CONNECT_TIMEOUT <= 0 or WEBHOOK_TIMEOUT <= 0 or WEBHOOK_RETRY_SECONDS < 0 \
+        or WEBHOOK_SECRET_GRACE_HOURS < 0 or WEBHOOK_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        "WEBHOOK_CONNECT_TIMEOUT and WEBHOOK_TIMEOUT must be positive, WEBHOOK_RETRY_SECONDS "
+        "and WEBHOOK_SECRET_GRACE_HOURS not negative, WEBHOOK_RETENTION_DAYS at least 1"
+    )

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("verifactu.urls")),
     path("", include("certificates.urls")),
     path("", include("facturae.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

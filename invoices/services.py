@@ -29,6 +29,8 @@ from invoices import numbering, taxes
 from invoices.models import FROZEN_PARTY_FIELDS, ZERO, Invoice, InvoiceLine, Payment
 from verifactu import services as records
 from verifactu.data import Alta
+from webhooks import events
+from webhooks.services import event_emit
 
 NUMBER_TAKEN = "has already been taken"
 NUMBER_SEQUENCE_TOO_LONG = (
@@ -352,6 +354,7 @@ def invoice_create(
         return invoice
     invoice = _issue(invoice, line_models, breakdown, number=data.get("number") or "",
                      new=True)
+    event_emit(type=events.INVOICE_ISSUED, instance=invoice)
     if data.get("paid"):  # in the same transaction: a refused payment creates nothing
         invoice_mark_paid(invoice=invoice, paid=True)
     return invoice
@@ -495,6 +498,7 @@ def _update_draft(
     invoice.line_list = line_models
     if issue:
         _issue(invoice, line_models, breakdown, number=number, new=False)
+        event_emit(type=events.INVOICE_ISSUED, instance=invoice)
     return invoice
 
 
@@ -620,7 +624,10 @@ def invoice_correct(
     )
     breakdown = _compute(corrective, line_models)
     corrective.payment_list = []
-    return _issue(corrective, line_models, breakdown, new=True)
+    _issue(corrective, line_models, breakdown, new=True)
+    event_emit(type=events.INVOICE_ISSUED, instance=corrective)
+    event_emit(type=events.INVOICE_CORRECTED, instance=corrective)
+    return corrective
 
 
 @transaction.atomic
@@ -642,6 +649,7 @@ def invoice_void(*, invoice: Invoice, reason: str) -> Invoice:
     if locked.frozen:
         locked.account = invoice.account
         records.record_anulacion(invoice=locked)
+    event_emit(type=events.INVOICE_VOIDED, instance=locked)
     return locked
 
 
@@ -681,6 +689,9 @@ def invoice_register_payment(
     )
     Invoice.objects.filter(pk=locked.pk).update(paid_amount=F("paid_amount") + amount)
     invoice.paid_amount = locked.paid_amount + amount
+    event_emit(type=events.PAYMENT_CREATED, instance=payment)
+    if amount == locked.outstanding:  # this payment completes it
+        event_emit(type=events.INVOICE_PAID, instance=locked)
     return payment
 
 
@@ -691,7 +702,7 @@ def invoice_mark_paid(*, invoice: Invoice, paid: bool) -> None:
     if paid:
         _check_takes_payments(locked)
         if locked.outstanding > ZERO:
-            Payment.objects.create(
+            payment = Payment.objects.create(
                 invoice=locked,
                 amount=locked.outstanding,
                 date=today(),
@@ -700,10 +711,15 @@ def invoice_mark_paid(*, invoice: Invoice, paid: bool) -> None:
             )
             Invoice.objects.filter(pk=locked.pk).update(paid_amount=F("total"))
             invoice.paid_amount = locked.total
+            event_emit(type=events.PAYMENT_CREATED, instance=payment)
+            event_emit(type=events.INVOICE_PAID, instance=locked)
     else:
-        locked.payments.all().delete()
+        payments = list(locked.payments.all())
+        Payment.objects.filter(pk__in=[payment.pk for payment in payments]).delete()
         Invoice.objects.filter(pk=locked.pk).update(paid_amount=ZERO)
         invoice.paid_amount = ZERO
+        for payment in payments:
+            event_emit(type=events.PAYMENT_DELETED, instance=payment)
 
 
 @transaction.atomic
@@ -715,6 +731,7 @@ def payment_delete(*, payment: Payment) -> None:
     if not deleted:
         raise Payment.DoesNotExist
     Invoice.objects.filter(pk=locked.pk).update(paid_amount=F("paid_amount") - payment.amount)
+    event_emit(type=events.PAYMENT_DELETED, instance=payment)
 
 
 def invoice_new(

@@ -62,6 +62,8 @@ from certificates.services import credentials_for, service_credentials
 from verifactu import errors, soap, transport
 from verifactu.errors import AeatError, SoapFault, TransportError
 from verifactu.models import Installation, Record, SendingState, Submission
+from webhooks import events
+from webhooks.services import events_emit
 
 logger = logging.getLogger(__name__)
 
@@ -400,10 +402,17 @@ def _answered(state: SendingState, submission: Submission, records: list[Record]
                        submission.pk, unmatched)
 
     wait = datetime.timedelta(seconds=response.wait_seconds)
+    sent = {record.id: record for record in records}
     with transaction.atomic():
         for answer, ids in groups.items():
-            Record.objects.filter(id__in=ids, status=Record.Status.PENDING).update(
-                answered_at=now, **dict(answer))
+            answered = list(Record.objects.filter(id__in=ids, status=Record.Status.PENDING)
+                            .values_list("id", flat=True))
+            Record.objects.filter(id__in=answered).update(answered_at=now, **dict(answer))
+            # The account's webhooks hear of each answer once this transaction commits.
+            rejected = dict(answer)["status"] == Record.Status.REJECTED
+            events_emit(type=events.RECORD_REJECTED if rejected else events.RECORD_ACCEPTED,
+                        account_id=state.installation.account_id,
+                        instances=[sent[record_id] for record_id in answered])
         Submission.objects.filter(pk=submission.pk).update(
             state=Submission.State.ANSWERED, response=body.decode("utf-8", "replace"),
             status=response.status, csv=response.csv, wait_seconds=response.wait_seconds,

@@ -131,6 +131,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
         )
     if isinstance(exc, exceptions.APIException):
         headers = {}
+        if getattr(exc, "retry_after", None):  # a 409 of a running Idempotency-Key
+            headers["Retry-After"] = str(exc.retry_after)
         return Response(
             {"errors": [str(exc.detail)]}, status=exc.status_code, headers=headers
         )

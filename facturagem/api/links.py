@@ -17,6 +17,15 @@ class Linker:
         self.suffix = f".{fmt}" if fmt in ("json", "xml") else ""
         self.base = request.build_absolute_uri(API_ROOT)
 
+    @classmethod
+    def for_base(cls, base_url: str, fmt: str = "json") -> "Linker":
+        """Links outside a request (a webhook event's data): on the service's public
+        address (`https://host[:port]`), in `fmt`."""
+        linker = cls.__new__(cls)
+        linker.suffix = f".{fmt}"
+        linker.base = f"{base_url.rstrip('/')}{API_ROOT}"
+        return linker
+
     def uri(self, path: str, *, suffix: str | None = None, query: dict[str, Any] | None = None):
         uri = f"{self.base}{path}{self.suffix if suffix is None else suffix}"
         return f"{uri}?{urlencode(query)}" if query else uri

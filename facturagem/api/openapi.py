@@ -42,7 +42,7 @@ REQUEST_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", 
 
 ERRORS_LIST = {
     "type": "object",
-    "description": "401, 404, 415, 429: what went wrong, in sentences.",
+    "description": "401, 404, 409, 415, 429: what went wrong, in sentences.",
     "properties": {"errors": {"type": "array", "items": {"type": "string"}}},
     "required": ["errors"],
 }
@@ -64,6 +64,15 @@ ERRORS_BY_ATTRIBUTE = {
     "required": ["errors"],
 }
 NOT_ACCEPTABLE = {"type": "string", "description": "406: the format is not available here."}
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
+    description=(
+        "Any printable ASCII (a UUID): a repeat within 24 hours replays the first answer "
+        "(`Idempotent-Replayed: true`); the same key with another request is 422; a repeat "
+        "while the first runs is 409 with `Retry-After`."
+    ),
+)
 ID_PATTERN = r"^[0-9]{1,9}(-[a-z0-9-]{0,40})?$"
 CODE_PATTERN = r"^[A-Za-z]{2}$"
 
@@ -226,6 +235,8 @@ class AutoSchema(SpectacularAutoSchema):
                 OpenApiParameter(name, location=OpenApiParameter.QUERY, required=False,
                                  description=description, type=schema)
             )
+        if self.method == "POST" and not self._is_public():
+            parameters.append(IDEMPOTENCY_KEY)
         return parameters
 
     def get_request_serializer(self):
@@ -266,6 +277,8 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method in ("POST", "PUT", "PATCH"):
             errors[413] = ERRORS_BY_ATTRIBUTE
             errors[415] = ERRORS_LIST
+        if self.method == "POST" and not public:
+            errors[409] = ERRORS_LIST  # a repeat while its Idempotency-Key's request runs
         if document:
             errors = {
                 (code if isinstance(code, tuple) else (code, MEDIA_TYPES["json"])): schema

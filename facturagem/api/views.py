@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from facturagem.api import pagination, throttling
+from facturagem.api import idempotency, pagination, throttling
 from facturagem.api import params as wire_params
 from facturagem.api.exceptions import UnprocessableEntity
 from facturagem.api.links import Linker
@@ -76,7 +76,13 @@ class ApiView(APIView):
     def dispatch(self, request, *args: Any, **kwargs: Any):
         # The wire speaks English (as FACTURAgem always did); the admin and PDFs are Spanish.
         with translation.override("en"):
-            return super().dispatch(request, *args, **kwargs)
+            try:
+                return super().dispatch(request, *args, **kwargs)
+            finally:
+                # An operation that raised (a 500): its Idempotency-Key is free again.
+                claim = getattr(self, "_idempotency_claim", None)
+                if claim is not None and not claim.finished:
+                    idempotency.release(claim)
 
     # -- parse ---------------------------------------------------------------------------
 
@@ -130,6 +136,13 @@ class ApiView(APIView):
         # listing parameters for an operation that does not exist).
         if request.method in self._allowed_methods():
             self.check_params(request)
+            # Last: only a request that will run claims its Idempotency-Key (CONTRACT §10).
+            self._idempotency_claim = idempotency.begin(request, params=self.get_params(request))
+
+    def handle_exception(self, exc: Exception):
+        if isinstance(exc, idempotency.Replay):
+            return exc.response
+        return super().handle_exception(exc)
 
     def check_params(self, request: Request) -> None:
         params = self.get_params(request)
@@ -203,6 +216,9 @@ class ApiView(APIView):
             response[name] = value
         if self.shows_secrets:
             response["Cache-Control"] = "no-store"
+        claim = getattr(self, "_idempotency_claim", None)
+        if claim is not None and not claim.finished:
+            idempotency.finish(claim, response, secret=self.shows_secrets)
         return response
 
     # -- verbs ---------------------------------------------------------------------------

@@ -41,6 +41,7 @@ ACCOUNT_FIELDS = [
     "corrective_series",
     "simplified_invoice_limit",
     "verifactu_pending",
+    "disabled_webhooks",
     "created_at",
     "updated_at",
     "links",
@@ -109,6 +110,7 @@ def test_account_links_are_absolute_json_links_with_the_url_id(api, alice):
         {"rel": "invoices", "uri": f"{base}/invoices.json"},
         {"rel": "new_invoice", "uri": f"{base}/invoices/new.json"},
         {"rel": "verifactu_records", "uri": f"{base}/verifactu/records.json"},
+        {"rel": "webhooks", "uri": f"{base}/webhooks.json"},
     ]
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from playground.routes import api_routes
 from tests.factories import make_client, make_invoice, pay
+from webhooks.services import webhook_create
 
 VERBS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "DESTROY", "TRACE")
 SUFFIXES = ("", ".json", ".xml", ".pdf", ".yaml")
@@ -21,8 +22,11 @@ def test_no_verb_format_or_body_makes_a_route_answer_500(api, alice, bob, route)
     client = make_client(alice.account)
     invoice = make_invoice(alice.account, client)
     payment = pay(invoice, "1.00") if "payments/{id}" in route["path"] else None
+    webhook = webhook_create(account=alice.account, url="https://hooks.example.com/",
+                             events=["invoice.issued"]).webhook
     ids = {
         "account_id": alice.account.pk, "client_id": client.pk, "invoice_id": invoice.pk,
+        "webhook_id": webhook.pk,
         "id": (payment.pk if payment else invoice.pk if "invoices/{id}" in route["path"]
                else client.pk if "clients/{id}" in route["path"] else alice.account.pk),
         "code": "ES",

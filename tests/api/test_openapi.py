@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from facturagem.api.openapi import api_endpoints
 from invoices.services import invoice_register_payment
 from tests.factories import make_client, make_invoice
+from webhooks.services import webhook_create
 
 D = "/api/v1/openapi.json"
 
@@ -108,8 +109,10 @@ def objects(alice):
     from decimal import Decimal
 
     payment = invoice_register_payment(invoice=invoice, amount=Decimal("1.00"))
+    webhook = webhook_create(account=alice.account, url="https://hooks.example.com/",
+                             events=["invoice.issued"]).webhook
     return {"clients": client.pk, "invoices": invoice.pk, "payments": payment.pk,
-            "accounts": alice.account.pk}
+            "accounts": alice.account.pk, "webhooks": webhook.pk}
 
 
 def load_schema():
@@ -151,7 +154,8 @@ def point_at_real_objects(case, alice, objects) -> None:
         leading = re.match(r"\d+", str(value))
         if leading and int(leading.group()) % 2:
             continue
-        collection = {"client_id": "clients", "invoice_id": "invoices"}.get(name)
+        collection = {"client_id": "clients", "invoice_id": "invoices",
+                      "webhook_id": "webhooks"}.get(name)
         if collection is None:  # `id`: the collection before it in the path
             position = next(i for i, s in enumerate(segments) if s.startswith("{id}"))
             collection = segments[position - 1]

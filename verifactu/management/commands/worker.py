@@ -1,13 +1,15 @@
 """`manage.py worker`: the Procfile's `worker` process.
 
-It runs the queued tasks of the database task backend (django-tasks-db's `db_worker`) and,
-in a thread beside it, the sweep that queues a send for every issuer whose pending records
-have no task queued (every VERIFACTU_SWEEP_SECONDS, and once at start: records generated
-while no worker ran go out as soon as one starts). Several workers may run, on one machine
+It runs the queued tasks of the database task backend (django-tasks-db's `db_worker`): sends
+to the AEAT and webhook deliveries; and, in a thread beside it, the sweep that queues a send
+for every issuer whose pending records have no task queued (every VERIFACTU_SWEEP_SECONDS,
+and once at start: records generated while no worker ran go out as soon as one starts),
+then what `sweep_webhooks` does (lost webhook deliveries queued again, old events and expired
+Idempotency-Keys deleted). Several workers may run, on one machine
 or several: each issuer's lease keeps one message in flight.
 
 With another task backend (TASKS_BACKEND), run that backend's worker and
-`manage.py sweep_records --every 60` instead.
+`manage.py sweep_records --every 60` and `manage.py sweep_webhooks --every 60` instead.
 """
 
 import logging
@@ -20,7 +22,9 @@ from django.db import close_old_connections, connection
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 
+from facturagem.api import idempotency
 from verifactu import sending
+from webhooks import delivery as webhook_deliveries
 
 logger = logging.getLogger("verifactu.worker")
 
@@ -43,6 +47,12 @@ class Sweeper(threading.Thread):
                 queued = sending.sweep()
                 if queued:
                     logger.info("sweep: queued %s send task(s)", queued)
+                # Webhook deliveries whose task was lost, old events, expired
+                # Idempotency-Keys (`sweep_webhooks`, for other backends, does the same).
+                requeued = webhook_deliveries.sweep()
+                if requeued:
+                    logger.info("sweep: queued %s lost webhook delivery(ies) again", requeued)
+                idempotency.purge_expired()
             except Exception:
                 logger.exception("sweep failed (the next one runs in %s s)", self.every)
             finally:
