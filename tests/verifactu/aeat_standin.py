@@ -432,6 +432,7 @@ class AeatStandIn:
         self.max_in_flight: dict[str, int] = {}
         self._in_flight: dict[str, int] = {}
         self.handshake_failures: list[str] = []
+        self._handshake_refused = threading.Event()
         self._answers: deque[Answer] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -515,6 +516,12 @@ class AeatStandIn:
     def _refused_handshake(self, error: BaseException) -> None:
         with self._lock:
             self.handshake_failures.append(str(error))
+            self._handshake_refused.set()
+
+    def wait_for_refused_handshake(self, timeout: float = 5.0) -> bool:
+        """The client learns of a refused handshake before the server's thread has noted it:
+        wait for the note rather than race it."""
+        return self._handshake_refused.wait(timeout)
 
     # -- answers --------------------------------------------------------------------------
 

@@ -278,8 +278,9 @@ def test_a_client_without_a_certificate_is_refused_by_the_standin(aeat_standin, 
     with pytest.raises(requests.exceptions.RequestException):
         requests.post(aeat_standin.url, data=envelope(), timeout=TIMEOUT,
                       verify=str(pki.ca_file))
-    assert aeat_standin.requests == []
+    assert aeat_standin.wait_for_refused_handshake()
     assert aeat_standin.handshake_failures
+    assert aeat_standin.requests == []
 
 
 def test_a_client_certificate_from_another_ca_is_refused_by_the_standin(aeat_standin, pki):
