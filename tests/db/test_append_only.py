@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from invoices.models import Invoice
 from tests.factories import make_invoice
 from verifactu.models import ANSWER_FIELDS, AppendOnlyError, Installation, Record
 
@@ -93,3 +94,28 @@ def test_the_chain_cannot_fork(alice, record):
                if not f.primary_key},
             "position": 99,
         })
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no TRUNCATE")
+@pytest.mark.parametrize("table", [
+    "verifactu_record", "verifactu_installation", "invoices_invoice", "invoices_invoiceline",
+])
+def test_truncate_cannot_empty_the_legal_tables(record, table):
+    """TRUNCATE fires no row trigger: a statement trigger refuses it while legal rows stand,
+    and CASCADE cannot reach them either."""
+    with connection.cursor() as cursor:  # the test's transaction checks its keys now
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert Record.objects.count() == 1
+    assert record.invoice.lines.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no TRUNCATE")
+def test_truncate_of_tables_without_legal_rows_still_works(alice):
+    """A draft is not a legal record: an account's drafts alone may be truncated."""
+    make_invoice(alice.account, status="draft")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE invoices_invoice CASCADE")
+    assert not Invoice.objects.exists()
