@@ -423,6 +423,11 @@ if not 0 < VERIFACTU_RETRY_SECONDS <= VERIFACTU_RETRY_MAX_SECONDS <= 3600:
 # How often the worker's sweep looks for records that are due (and for certificates that
 # have appeared): the safety net under the tasks each issue and each send schedule.
 VERIFACTU_SWEEP_SECONDS = float(os.environ.get("VERIFACTU_SWEEP_SECONDS", "60"))
+# Finished task rows (the database backend's queue) are pruned by the worker's sweep once
+# this old; failed ones are kept longer to be looked at. What was sent and answered is kept
+# for good in verifactu's own tables, never in these.
+TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "7"))
+TASK_RESULTS_KEEP_FAILED_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_FAILED_DAYS", "30"))
 
 # --- Webhooks (webhooks/) and Idempotency-Key (facturagem/api/idempotency.py) -------------
 INSTALLED_APPS += ["webhooks"]  # here, apart, for easy merges

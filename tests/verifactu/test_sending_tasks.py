@@ -157,3 +157,41 @@ def test_the_sweep_closes_a_message_whose_worker_died_on_the_way(issuer, aeat_st
 
     submission = Submission.objects.get()
     assert (submission.state, submission.error) == ("failed", sending.WORKER_LOST)
+
+
+@with_the_worker
+def test_the_sweep_prunes_old_finished_task_rows_and_keeps_the_rest(issuer, aeat_standin,
+                                                                   settings):
+    """The queue's own rows do not pile up for ever: finished ones past their keeping age
+    go (failed ones are kept longer); queued ones, and what was sent, always stay."""
+    from verifactu.management.commands.worker import prune_task_results
+
+    settings.TASK_RESULTS_KEEP_DAYS = 7
+    settings.TASK_RESULTS_KEEP_FAILED_DAYS = 30
+    make_invoice(issuer)
+    run_worker()
+    [done] = DBTaskResult.objects.filter(status="SUCCESSFUL")
+    now = timezone.now()
+    days = datetime.timedelta(days=1)
+
+    def copy(status: str, finished_days_ago: int | None) -> DBTaskResult:
+        row = DBTaskResult.objects.get(pk=done.pk)
+        row.pk = None
+        row.status = status
+        row.finished_at = None if finished_days_ago is None else now - finished_days_ago * days
+        row.save(force_insert=True)
+        return row
+
+    old = copy("SUCCESSFUL", 8)
+    recent = copy("SUCCESSFUL", 6)
+    failed = copy("FAILED", 8)
+    old_failed = copy("FAILED", 31)
+    waiting = copy("READY", None)
+
+    prune_task_results()
+
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert old.pk not in left and old_failed.pk not in left
+    assert {recent.pk, failed.pk, waiting.pk, done.pk} <= left
+    assert Record.objects.get().status == Record.Status.ACCEPTED
+    assert Submission.objects.count() == 1

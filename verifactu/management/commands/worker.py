@@ -5,7 +5,9 @@ to the AEAT and webhook deliveries; and, in a thread beside it, the sweep that q
 for every issuer whose pending records have no task queued (every VERIFACTU_SWEEP_SECONDS,
 and once at start: records generated while no worker ran go out as soon as one starts),
 then what `sweep_webhooks` does (lost webhook deliveries queued again, old events and expired
-Idempotency-Keys deleted). Several workers may run, on one machine
+Idempotency-Keys deleted), and, once an hour, prunes the queue's finished task rows older
+than TASK_RESULTS_KEEP_DAYS (failed ones: TASK_RESULTS_KEEP_FAILED_DAYS) with django-tasks-db's
+own `prune_db_task_results`. Several workers may run, on one machine
 or several: each issuer's lease keeps one message in flight.
 
 With another task backend (TASKS_BACKEND), run that backend's worker and
@@ -14,6 +16,7 @@ With another task backend (TASKS_BACKEND), run that backend's worker and
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.core.management import call_command
@@ -34,11 +37,30 @@ NOT_THE_DATABASE_BACKEND = (
 )
 
 
+PRUNE_EVERY_SECONDS = 3600
+
+
+def prune_task_results() -> None:
+    """Finished task rows past their keeping age go; queued and running ones never do."""
+    call_command(
+        "prune_db_task_results", queue_name="*", verbosity=0,
+        min_age_days=settings.TASK_RESULTS_KEEP_DAYS,
+        failed_min_age_days=settings.TASK_RESULTS_KEEP_FAILED_DAYS,
+    )
+
+
 class Sweeper(threading.Thread):
     def __init__(self, every: float) -> None:
         super().__init__(name="verifactu-sweep", daemon=True)
         self.every = every
         self.stopped = threading.Event()
+        self.pruned_at: float | None = None
+
+    def _prune_hourly(self) -> None:
+        now = time.monotonic()
+        if self.pruned_at is None or now - self.pruned_at >= PRUNE_EVERY_SECONDS:
+            prune_task_results()
+            self.pruned_at = now
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -53,6 +75,7 @@ class Sweeper(threading.Thread):
                 if requeued:
                     logger.info("sweep: queued %s lost webhook delivery(ies) again", requeued)
                 idempotency.purge_expired()
+                self._prune_hourly()
             except Exception:
                 logger.exception("sweep failed (the next one runs in %s s)", self.every)
             finally:
