@@ -231,7 +231,8 @@ class InvoiceOutput(InvoiceLinks, Representation):
         return invoice.void_reason if invoice.status == Invoice.Status.VOIDED else None
 
     def get_verifactu(self, invoice) -> dict | None:
-        alta = next(iter(getattr(invoice, "alta_records", ())), None)
+        # The latest: a record sent again after a rejection stands for the invoice.
+        alta = (getattr(invoice, "alta_records", None) or [None])[-1]
         return VerifactuOutput(alta).data if alta is not None else None
 
     def get_payments(self, invoice) -> list:

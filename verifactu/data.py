@@ -99,6 +99,10 @@ class Alta:
     corrected: tuple[InvoiceId, ...] = ()  # FacturasRectificadas
     corrected_amounts: CorrectedAmounts | None = None  # ImporteRectificacion (S only)
     external_ref: str = ""  # RefExterna: our own reference, echoed by the AEAT
+    # Operation flags (not hashed). A record sent again after the AEAT rejected it:
+    # Subsanacion=S with RechazoPrevio=X (the invoice is not registered at the AEAT).
+    resubmission: bool = False  # Subsanacion
+    previously_rejected: str = ""  # RechazoPrevio: "" (absent), "N", "S" or "X"
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,10 @@ class Anulacion:
 
     invoice: InvoiceId  # IDFactura of the voided invoice (…Anulada)
     external_ref: str = ""
+    # Operation flags (not hashed): the voided invoice's alta never registered at the AEAT
+    # (it was rejected); this anulación sent again after the AEAT rejected an earlier one.
+    without_prior_record: bool = False  # SinRegistroPrevio
+    previously_rejected: bool = False  # RechazoPrevio
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ class RecordLinks:
         if record.submission_id is not None:
             result.append(links.link("submission",
                                      submission_path(account, record.submission_id)))
+        if record.status == record.Status.REJECTED:
+            result.append(links.link("resend", f"{record_path(account, record)}/resend"))
         return result
 
 

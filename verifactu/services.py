@@ -56,6 +56,12 @@ CHAIN_BROKEN = (
     "The account's record chain does not verify: no invoice can be issued until it is "
     "repaired (contact support)."
 )
+RESEND_NOT_REJECTED = (
+    "Only a record the AEAT rejected is sent again: this one is {status}."
+)
+RESEND_SUPERSEDED = (
+    "A later record of this invoice ({id}) stands for it: only the latest is sent again."
+)
 CLOCK_BEHIND = (
     "The server's clock is behind the account's last record: no invoice can be issued "
     "until it is right (contact support)."
@@ -246,40 +252,38 @@ def _previous(installation: Installation, now: datetime.datetime) -> Record | No
     return last
 
 
-def _append(
-    *, invoice, kind: str, content: data.Alta | data.Anulacion, invoice_type: str = ""
-) -> Record:
-    account = invoice.account
-    installation = _installation(account)
+def _link(installation: Installation) -> tuple[datetime.datetime, Record | None,
+                                               data.PreviousRecord | None]:
+    """Now, the chain's last record and the link to it (under the account lock)."""
     now = _madrid_now()
     last = _previous(installation, now)
-    previous = None
-    if last is not None:
-        previous = data.PreviousRecord(
-            invoice=data.InvoiceId(
-                issuer_nif=last.issuer_tax_id,
-                number=last.invoice_number,
-                issue_date=datetime.datetime.strptime(last.issue_date, "%d-%m-%Y").date(),
-            ),
-            hash=last.hash,
-        )
-    try:
-        built = xml.build(content, previous=previous, software=software(installation),
-                          generated_at=now)
-    except xml.RecordError as error:
-        raise ValidationError({"base": [RECORD_REFUSED.format(error=error)]}) from error
+    if last is None:
+        return now, None, None
+    return now, last, data.PreviousRecord(
+        invoice=data.InvoiceId(
+            issuer_nif=last.issuer_tax_id,
+            number=last.invoice_number,
+            issue_date=datetime.datetime.strptime(last.issue_date, "%d-%m-%Y").date(),
+        ),
+        hash=last.hash,
+    )
+
+
+def _store(*, installation: Installation, invoice, kind: str, invoice_type: str,
+           issuer_tax_id: str, invoice_number: str, last: Record | None,
+           built: data.BuiltRecord) -> Record:
     # Once the issue commits (never inside it), a send is queued for the issuer.
     transaction.on_commit(functools.partial(_queue_send, installation.pk), robust=True)
     return Record.objects.create(
         installation=installation,
-        account=account,
+        account=invoice.account,
         position=1 if last is None else last.position + 1,
         previous=last,
         kind=kind,
         invoice=invoice,
         invoice_type=invoice_type,
-        issuer_tax_id=content.invoice.issuer_nif,
-        invoice_number=content.invoice.number,
+        issuer_tax_id=issuer_tax_id,
+        invoice_number=invoice_number,
         issue_date=built.issue_date,
         total_tax=built.total_tax,
         total_amount=built.total_amount,
@@ -288,6 +292,21 @@ def _append(
         generated_at=built.generated_at,
         xml=built.xml.decode("utf-8"),
     )
+
+
+def _append(
+    *, invoice, kind: str, content: data.Alta | data.Anulacion, invoice_type: str = ""
+) -> Record:
+    installation = _installation(invoice.account)
+    now, last, previous = _link(installation)
+    try:
+        built = xml.build(content, previous=previous, software=software(installation),
+                          generated_at=now)
+    except xml.RecordError as error:
+        raise ValidationError({"base": [RECORD_REFUSED.format(error=error)]}) from error
+    return _store(installation=installation, invoice=invoice, kind=kind,
+                  invoice_type=invoice_type, issuer_tax_id=content.invoice.issuer_nif,
+                  invoice_number=content.invoice.number, last=last, built=built)
 
 
 def _queue_send(installation_id: int) -> None:
@@ -308,16 +327,68 @@ def record_alta(*, invoice, content: data.Alta) -> Record:
                    invoice_type=content.invoice_type)
 
 
+def _never_registered(alta: Record | None) -> bool:
+    """The AEAT holds no record of the invoice: its latest alta was rejected."""
+    return alta is not None and alta.status == Record.Status.REJECTED
+
+
 def record_anulacion(*, invoice) -> Record:
-    """Appends the RegistroAnulacion of `invoice`, just voided. Under the account lock."""
-    alta = invoice.records.filter(kind=Record.Kind.ALTA).order_by("position").first()
+    """Appends the RegistroAnulacion of `invoice`, just voided. Under the account lock.
+    When the AEAT rejected the invoice's alta, it says so (SinRegistroPrevio=S): the AEAT
+    would otherwise refuse to void what it never registered (3002)."""
+    alta = invoice.records.filter(kind=Record.Kind.ALTA).order_by("-position").first()
     identity = data.InvoiceId(
         issuer_nif=alta.issuer_tax_id if alta else _spanish_nif(invoice.account_tax_id),
         number=invoice.number,
         issue_date=invoice.issue_date,
     )
-    content = data.Anulacion(invoice=identity, external_ref=str(invoice.pk))
+    content = data.Anulacion(invoice=identity, external_ref=str(invoice.pk),
+                             without_prior_record=_never_registered(alta))
     return _append(invoice=invoice, kind=Record.Kind.ANULACION, content=content)
+
+
+def _resend_flags(record: Record) -> dict[str, str]:
+    """The operation flags of `record` sent again (the AEAT's matrix, spanish-einvoicing
+    §1.9): a rejected alta goes as a subsanación of an invoice the AEAT does not hold; a
+    rejected anulación again with RechazoPrevio, or SinRegistroPrevio when the invoice's
+    alta was never registered either."""
+    if record.kind == Record.Kind.ALTA:
+        return {"Subsanacion": "S", "RechazoPrevio": "X"}
+    alta = (Record.objects.filter(invoice_id=record.invoice_id, kind=Record.Kind.ALTA,
+                                  position__lt=record.position)
+            .order_by("-position").first())
+    if _never_registered(alta):
+        return {"SinRegistroPrevio": "S"}
+    return {"RechazoPrevio": "S"}
+
+
+def record_resend(*, record: Record) -> Record:
+    """Appends `record` again, after the AEAT rejected it: a new link of the chain with the
+    same content (CONTRACT §8: records are never changed; this is a new one). Takes the
+    account lock; 422 unless the record is rejected and nothing later stands for its
+    invoice."""
+    with transaction.atomic():
+        Account.objects.select_for_update().filter(pk=record.account_id).first()
+        current = Record.objects.select_related("invoice__account").get(pk=record.pk)
+        if current.status != Record.Status.REJECTED:
+            raise ValidationError({"base": [RESEND_NOT_REJECTED.format(
+                status=current.status)]})
+        later = (Record.objects.filter(invoice_id=current.invoice_id,
+                                       position__gt=current.position)
+                 .order_by("position").first())
+        if later is not None:
+            raise ValidationError({"base": [RESEND_SUPERSEDED.format(id=later.pk)]})
+        installation = current.installation
+        now, last, previous = _link(installation)
+        try:
+            built = xml.resend(current.xml.encode(), flags=_resend_flags(current),
+                               previous=previous, software=software(installation),
+                               generated_at=now)
+        except xml.RecordError as error:
+            raise ValidationError({"base": [RECORD_REFUSED.format(error=error)]}) from error
+        return _store(installation=installation, invoice=current.invoice, kind=current.kind,
+                      invoice_type=current.invoice_type, issuer_tax_id=current.issuer_tax_id,
+                      invoice_number=current.invoice_number, last=last, built=built)
 
 
 # -- reads ----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from facturagem.api.exceptions import UnprocessableEntity
 from facturagem.api.views import AccountScopedView
-from verifactu import selectors, serializers
+from verifactu import selectors, serializers, services
 from verifactu.models import Record
 
 FILTER_PARAMS = ("invoice_id", "status", "kind", "submission_id")
@@ -45,6 +45,19 @@ class RecordListView(RecordView):
 class RecordDetailView(RecordView):
     def get(self, request, account_id, id, format=None):
         return self.ok(selectors.record_get(account=self.get_account(), record_id=id))
+
+
+class RecordResendView(RecordView):
+    """POST …/verifactu/records/:id/resend: a rejected record appended again, with the
+    AEAT's flags for a record sent after a rejection (a new record; 200 + Location)."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request, account_id, id, format=None):
+        account = self.get_account()
+        record = services.record_resend(
+            record=selectors.record_get(account=account, record_id=id))
+        return self.created(selectors.record_get(account=account, record_id=record.pk))
 
 
 class SubmissionView(AccountScopedView):

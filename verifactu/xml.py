@@ -78,6 +78,8 @@ CORRECTION_KIND_FORBIDDEN = "is only for R1–R5 (AEAT 1115)"
 CORRECTED_FORBIDDEN = "is only for R1–R5 (AEAT 1117)"
 CORRECTED_AMOUNTS_REQUIRED = "is required when TipoRectificativa is S (AEAT 1118)"
 CORRECTED_AMOUNTS_FORBIDDEN = "is only for TipoRectificativa S (AEAT 1119)"
+PREVIOUSLY_REJECTED = "must be N, S or X (RechazoPrevioType)"
+PREVIOUSLY_REJECTED_NEEDS_RESUBMISSION = "S and X go only with Subsanacion S (AEAT 1153, 1161)"
 OPERATION_DATE_LATER = (
     "may be later than the issue date only with ClaveRegimen 14 or 15 (AEAT 1146)"
 )
@@ -397,6 +399,10 @@ class _Checked(NamedTuple):
 def _check_alta(alta: Alta) -> _Checked:
     if alta.invoice_type not in INVOICE_TYPES:
         raise RecordError("TipoFactura", INVOICE_TYPE)
+    if alta.previously_rejected not in ("", "N", "S", "X"):
+        raise RecordError("RechazoPrevio", PREVIOUSLY_REJECTED)
+    if alta.previously_rejected in ("S", "X") and not alta.resubmission:
+        raise RecordError("RechazoPrevio", PREVIOUSLY_REJECTED_NEEDS_RESUBMISSION)
     corrective = alta.invoice_type in CORRECTIVE_TYPES
     if corrective and alta.correction_kind not in ("S", "I"):
         raise RecordError("TipoRectificativa", CORRECTION_KIND_REQUIRED)
@@ -564,6 +570,10 @@ def _build_alta(
         "NombreRazonEmisor",
         _text("NombreRazonEmisor", alta.issuer_name, NAME_LIMIT, cut=True),
     )
+    if alta.resubmission:
+        _sub(root, "Subsanacion", "S")
+    if alta.previously_rejected:
+        _sub(root, "RechazoPrevio", alta.previously_rejected)
     _sub(root, "TipoFactura", alta.invoice_type)
     if alta.correction_kind:
         _sub(root, "TipoRectificativa", alta.correction_kind)
@@ -648,6 +658,10 @@ def _build_anulacion(
     issue_date = _date(f"{field}/FechaExpedicionFacturaAnulada", invoice.issue_date)
     _sub(block, "FechaExpedicionFacturaAnulada", issue_date)
     _external_ref(root, anulacion.external_ref)
+    if anulacion.without_prior_record:
+        _sub(root, "SinRegistroPrevio", "S")
+    if anulacion.previously_rejected:
+        _sub(root, "RechazoPrevio", "S")
     previous_hash = _chain(root, previous)
     _software(root, software)
     _sub(root, "FechaHoraHusoGenRegistro", stamp)
@@ -694,6 +708,78 @@ def build(
     if isinstance(content, Anulacion):
         return _build_anulacion(content, previous, software, stamp)
     raise TypeError(f"build() takes an Alta or an Anulacion, not {type(content).__name__}")
+
+
+# The operation flags a record sent again carries, in the schema's order, and the element
+# each follows (RegistroAlta: after NombreRazonEmisor; RegistroAnulacion: after RefExterna,
+# or IDFactura when there is none).
+_FLAGS = {
+    "RegistroAlta": ("Subsanacion", "RechazoPrevio"),
+    "RegistroAnulacion": ("SinRegistroPrevio", "RechazoPrevio"),
+}
+_CHAIN_AND_AFTER = ("Encadenamiento", "SistemaInformatico", "FechaHoraHusoGenRegistro",
+                    "TipoHuella", "Huella")
+
+
+def resend(
+    stored: bytes,
+    *,
+    flags: dict[str, str],
+    previous: PreviousRecord | None,
+    software: Software,
+    generated_at: datetime.datetime,
+) -> BuiltRecord:
+    """A stored record sent again after the AEAT rejected it: the same invoice content, the
+    operation `flags` given (e.g. Subsanacion S and RechazoPrevio X), and a new chain link —
+    `previous`, `software`, `generated_at` and so its own huella (the flags are not hashed).
+    The literals hashed are the stored record's own, never computed again."""
+    try:
+        stamp = formats.timestamp(generated_at)
+    except (TypeError, ValueError) as error:
+        raise RecordError("FechaHoraHusoGenRegistro", str(error)) from None
+    _check_previous(previous)
+    _check_software(software)
+    root = _parse(stored)
+    kind = etree.QName(root).localname
+    allowed = _FLAGS[kind]
+    for name, value in flags.items():
+        if name not in allowed or value not in ("N", "S", "X"):
+            raise RecordError(name, f"is not a flag of {kind}")
+    if kind == "RegistroAlta" and flags.get("RechazoPrevio") in ("S", "X") \
+            and flags.get("Subsanacion") != "S":
+        raise RecordError("RechazoPrevio", PREVIOUSLY_REJECTED_NEEDS_RESUBMISSION)
+    for element in list(root):
+        name = etree.QName(element).localname
+        if name in allowed or name in _CHAIN_AND_AFTER:
+            root.remove(element)
+    after = ("NombreRazonEmisor",) if kind == "RegistroAlta" else ("RefExterna", "IDFactura")
+    anchor = next(root.find(f"sf:{name}", _NS) for name in after
+                  if root.find(f"sf:{name}", _NS) is not None)
+    position = root.index(anchor) + 1
+    for name in reversed(allowed):
+        if name in flags:
+            element = etree.Element(_Q[name])
+            element.text = flags[name]
+            root.insert(position, element)
+    previous_hash = _chain(root, previous)
+    _software(root, software)
+    _sub(root, "FechaHoraHusoGenRegistro", stamp)
+    _sub(root, "TipoHuella", HASH_TYPE)
+    own_hash = recompute_hash(_serialize(root))
+    _sub(root, "Huella", own_hash)
+    alta = kind == "RegistroAlta"
+    date_path = ("sf:IDFactura/sf:FechaExpedicionFactura" if alta
+                 else "sf:IDFactura/sf:FechaExpedicionFacturaAnulada")
+    return BuiltRecord(
+        kind="alta" if alta else "anulacion",
+        xml=_serialize(root),
+        hash=own_hash,
+        previous_hash=previous_hash,
+        generated_at=stamp,
+        issue_date=root.findtext(date_path, "", _NS),
+        total_tax=root.findtext("sf:CuotaTotal", None, _NS) if alta else None,
+        total_amount=root.findtext("sf:ImporteTotal", None, _NS) if alta else None,
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -197,6 +197,45 @@ def duplicate(state: str = "Correcta") -> Outcome:
 LineRule = Outcome | dict[str, Outcome] | Callable[[RecordInfo, int], Outcome]
 
 
+class Registry:
+    """What the AEAT holds, as a LineRule: each record is judged by the state the AEAT needs
+    for its operation flags (spanish-einvoicing §1.9, from the AEAT's design documents) and
+    the registry follows what it accepted. `reject_first` refuses the first arrival of
+    those numbers (code by NumSerieFactura), as a census or data error would."""
+
+    def __init__(self, reject_first: dict[str, int] | None = None) -> None:
+        self.state: dict[tuple[str, str, str], str] = {}  # IDFactura → Correcta / Anulada
+        self._reject_first = dict(reject_first or {})
+        self._lock = threading.Lock()
+
+    def __call__(self, record: RecordInfo, index: int) -> Outcome:
+        with self._lock:
+            key = (record.issuer_nif, record.number, record.issue_date)
+            code = self._reject_first.pop(record.number, None)
+            if code is not None:
+                return rejected(code)
+            held = self.state.get(key)
+            if record.operation == "Alta":
+                resubmission = record.correction == "S"
+                if not resubmission and held is not None:
+                    return duplicate(held)
+                if record.previously_rejected == "X" and held is not None:
+                    return duplicate(held)
+                if resubmission and record.previously_rejected != "X" and held is None:
+                    return rejected(3002)
+                self.state[key] = "Correcta"
+                return CORRECT
+            if record.without_prior_record == "S":
+                if held is not None:
+                    return duplicate(held)
+            elif held is None:
+                return rejected(3002)
+            elif held == "Anulada":
+                return rejected(3001)
+            self.state[key] = "Anulada"
+            return CORRECT
+
+
 @dataclass
 class Reply:
     status: int = 200
@@ -434,6 +473,9 @@ class AeatStandIn:
         self.handshake_failures: list[str] = []
         self._handshake_refused = threading.Event()
         self._answers: deque[Answer] = deque()
+        # What it answers once the script is spent (None: Correcto for every record); e.g.
+        # Respond(Registry()) to answer as the AEAT would from what it holds.
+        self.default_answer: Answer | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -494,7 +536,9 @@ class AeatStandIn:
 
     def _next_answer(self) -> Answer:
         with self._lock:
-            return self._answers.popleft() if self._answers else Respond()
+            if self._answers:
+                return self._answers.popleft()
+            return self.default_answer or Respond()
 
     def _arrived(self, request: ReceivedRequest) -> None:
         with self._lock:
