@@ -1,16 +1,20 @@
 """The records for staff: read-only, by state, each with its XML, the AEAT's answer and the
 message that carried it; the messages themselves with their envelopes and answers; a "send
-now" action that lifts a hold or a backoff (never the AEAT's own wait)."""
+now" action that lifts a hold or a backoff (never the AEAT's own wait); and "send again" for
+records the AEAT rejected (a new record each, as the API's resend)."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
 from facturagem.admin import ConstantQueriesAdmin, ReadOnlyMixin, local_datetime
-from verifactu import errors, sending
+from verifactu import errors, sending, services
 from verifactu.models import Installation, Record, SendingState, Submission
 
 SENT_NOW = "Envío encolado para {count} emisor(es)."
+RESENT = "{count} registro(s) rechazado(s) generado(s) de nuevo para su envío."
+NOT_RESENT = "Registro {position} no reenviado: {reason}"
 
 
 class SendNowMixin:
@@ -46,7 +50,7 @@ class RecordAdmin(SendNowMixin, ReadOnlyMixin, ConstantQueriesAdmin):
     search_fields = ("invoice_number", "issuer_tax_id", "hash", "csv")
     search_help_text = "Número de factura, NIF del emisor, huella o CSV."
     list_per_page = 50
-    actions = ["send_now"]
+    actions = ["send_now", "resend"]
     fields = ("position", "account", "invoice_link", "kind", "invoice_type", "issuer_tax_id",
               "invoice_number", "issue_date", "total_tax", "total_amount", "generated_at",
               "previous_hash", "hash", "status", "error_code", "error_description",
@@ -81,6 +85,22 @@ class RecordAdmin(SendNowMixin, ReadOnlyMixin, ConstantQueriesAdmin):
                   permissions=["send"])
     def send_now(self, request, queryset) -> None:
         self._send_now(request, queryset.values_list("installation_id", flat=True))
+
+    @admin.action(description="Generar de nuevo los rechazados (subsanación / RechazoPrevio)",
+                  permissions=["send"])
+    def resend(self, request, queryset) -> None:
+        count = 0
+        for record in queryset.order_by("position"):
+            try:
+                services.record_resend(record=record)
+            except ValidationError as error:
+                reason = " ".join(message for message in error.message_dict.get("base", []))
+                self.message_user(request, NOT_RESENT.format(position=record.position,
+                                                             reason=reason), messages.WARNING)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, RESENT.format(count=count), messages.SUCCESS)
 
 
 @admin.register(Submission)

@@ -84,3 +84,22 @@ def test_the_message_list_shows_them(admin_web, refused):
     page = admin_web.get(reverse("admin:verifactu_submission_changelist"))
 
     assert page.status_code == 200 and page.context["cl"].result_count == 1
+
+
+def test_send_again_appends_a_new_record_for_each_rejected_one(admin_web, alice):
+    """Staff can do what the API's resend does; a record not rejected is named and left."""
+    rejected = Record.objects.get(invoice=make_invoice(alice.account))
+    Record.objects.filter(pk=rejected.pk).update(status=Record.Status.REJECTED, error_code=1100)
+    fine = Record.objects.get(invoice=make_invoice(alice.account))
+
+    response = admin_web.post(reverse("admin:verifactu_record_changelist"), {
+        "action": "resend", "_selected_action": [rejected.pk, fine.pk]}, follow=True)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "1 registro(s) rechazado(s) generado(s) de nuevo para su envío." in content
+    assert f"Registro {fine.position} no reenviado: Only a record the AEAT rejected" in content
+    new = Record.objects.latest("position")
+    assert (new.invoice_id, new.kind, new.status) == (rejected.invoice_id, "alta", "pending")
+    assert "<sum1:Subsanacion>S</sum1:Subsanacion>" in new.xml
+    assert Record.objects.count() == 3
