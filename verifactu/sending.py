@@ -8,7 +8,9 @@ Per issuer (installation), one message at a time:
 - **One in flight.** A lease on the issuer's `SendingState` row, taken with one conditional
   UPDATE and held — without an open transaction — while the message travels: a second worker,
   on this machine or another, finds it taken and leaves. A worker that dies loses the lease
-  when it expires (the transport's timeouts plus a margin).
+  when it expires (the transport's timeouts plus a margin); a live one renews it while its
+  message travels, however slowly the answer dribbles in (the read timeout bounds each
+  read, not their sum).
 - **Flow control.** After an answer, the next message waits the answer's
   `TiempoEsperaEnvio` (60 s before the first answer); 1000 pending records may go before the
   wait ends (art. 16.2).
@@ -46,13 +48,14 @@ import datetime
 import hashlib
 import logging
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -160,6 +163,41 @@ def _take_lease(installation_id: int, owner: str, now: datetime.datetime) -> boo
     ) == 1
 
 
+class _LeaseKeeper(threading.Thread):
+    """Renews `owner`'s lease every third of its length until stopped: a message still
+    travelling keeps its issuer; a dead worker's lease still expires."""
+
+    def __init__(self, installation_id: int, owner: str) -> None:
+        super().__init__(name=f"verifactu-lease-{installation_id}", daemon=True)
+        self.installation_id = installation_id
+        self.owner = owner
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(lease_duration().total_seconds() / 3):
+                renewed = SendingState.objects.filter(
+                    pk=self.installation_id, lease_owner=self.owner,
+                ).update(lease_until=_now() + lease_duration())
+                if not renewed:
+                    return  # released meanwhile (or taken over: nothing to keep)
+        except Exception:
+            logger.exception("VERI*FACTU sender: could not renew the lease of installation "
+                             "%s", self.installation_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def __enter__(self) -> _LeaseKeeper:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        # Not for ever: a renewal waiting on a row lock the caller holds (a caller inside a
+        # transaction, never the worker) finds the lease released and does nothing.
+        self.join(timeout=5)
+
+
 def _release(installation_id: int, owner: str) -> None:
     released = SendingState.objects.filter(pk=installation_id, lease_owner=owner).update(
         lease_owner="", lease_until=None
@@ -190,7 +228,8 @@ def send_next(*, installation_id: int) -> Outcome:
     if not _take_lease(installation_id, owner, _now()):
         return Outcome(BUSY, _now() + BUSY_RETRY)
     try:
-        return _send_under_lease(installation_id)
+        with _LeaseKeeper(installation_id, owner):
+            return _send_under_lease(installation_id)
     finally:
         _release(installation_id, owner)
 

@@ -243,6 +243,7 @@ class Reply:
     content_type: str = "text/xml; charset=UTF-8"
     delay: float = 0.0
     drop: bool = False
+    trickle: float = 0.0  # seconds between the body's pieces (a server that dribbles)
 
 
 class Answer:
@@ -276,6 +277,20 @@ class Respond(Answer):
         wait = standin.default_wait if self.wait is None else self.wait
         body = standin.answer_xml(request, outcomes, wait=wait, csv=self.csv)
         return Reply(200, body, delay=self.delay)
+
+
+@dataclass
+class Trickle(Answer):
+    """`then`'s answer, its body dribbled in eight pieces `every` seconds apart."""
+
+    then: Answer = field(default_factory=lambda: Respond())
+    every: float = 0.5
+    delay: float = 0.0
+
+    def reply(self, request: ReceivedRequest, standin: AeatStandIn) -> Reply:
+        reply = self.then.reply(request, standin)
+        reply.trickle = self.every
+        return reply
 
 
 @dataclass
@@ -422,7 +437,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply.body)))
         self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.trickle:
+            # Eight pieces, each well within the client's read timeout, the whole not.
+            size = -(-len(reply.body) // 8)
+            for start in range(0, len(reply.body), size):
+                self.wfile.write(reply.body[start:start + size])
+                self.wfile.flush()
+                standin._stopping.wait(reply.trickle)
+        else:
+            self.wfile.write(reply.body)
         self.wfile.flush()
         request.answered_monotonic = time.monotonic()
         self.close_connection = True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime
 import threading
+import time
 
 import pytest
 from django.utils import timezone
@@ -497,6 +498,44 @@ def test_two_senders_racing_never_put_two_messages_in_flight(alice, pki, aeat_st
     assert aeat_standin.max_in_flight == {"B12345674": 1}
     assert len(aeat_standin.requests) == 1
     assert Record.objects.filter(status=ACCEPTED).count() == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_message_longer_than_the_lease_keeps_it(alice, pki, aeat_standin, settings,
+                                                  monkeypatch):
+    """An answer dribbled in pieces, each within the read timeout, the whole longer than the
+    lease: the sender renews its lease while the message travels, and a second sender still
+    finds the issuer busy — never two messages in flight."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two senders' connections at once: PostgreSQL")
+    settings.AEAT_CONNECT_TIMEOUT = 1
+    settings.AEAT_READ_TIMEOUT = 1
+    monkeypatch.setattr(sending, "LEASE_MARGIN", 0.5)  # a lease of 2.5 s
+    certificate_upload(account=alice.account, data=pki.taxpayer.pkcs12("pw"), password="pw")
+    issue(alice.account, 3)
+    aeat_standin.script(aeat.Trickle(aeat.correct(wait=0), every=0.6))  # ~4.8 s in all
+    first: list = []
+
+    def sender():
+        try:
+            first.append(send(alice.account))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=sender)
+    thread.start()
+    time.sleep(3.5)  # past the lease as first taken
+    second = send(alice.account)
+    thread.join(30)
+
+    assert second.kind == sending.BUSY
+    assert [outcome.kind for outcome in first] == [sending.SENT]
+    assert aeat_standin.max_in_flight == {"B12345674": 1}
+    assert Record.objects.filter(status=ACCEPTED).count() == 3
+    assert SendingState.objects.get().lease_until is None  # released at the end
 
 
 def test_a_lease_left_by_a_dead_worker_expires(issuer, aeat_standin):
