@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.db import models
@@ -165,12 +166,23 @@ class Invoice(models.Model):
                 name="invoice_corrective_names_what_it_corrects",
             ),
         ]
+        # The list's order is (-issue_date, -id) under every filter: each index the list
+        # reads ends in it, so a page is a walk from where it starts (see InvoiceCount).
+        # PostgreSQL also has trigram indexes for `q` (migration 0004, not declared here:
+        # SQLite has no GIN).
         indexes = [
             models.Index(fields=["account", "-issue_date", "-id"]),
-            models.Index(fields=["account", "client", "-issue_date"]),
+            models.Index(fields=["account", "client", "-issue_date", "-id"],
+                         name="invoice_client_list"),
+            models.Index(fields=["account", "year", "-issue_date", "-id"],
+                         name="invoice_year_list"),
             # The latest number of a series and year, in one index probe (numbering).
             models.Index(fields=["account", "series", "year", "-id"],
                          name="invoice_series_numbering"),
+            # Is this number taken in the account (numbering with VERI*FACTU), one probe.
+            models.Index(fields=["account", "number"], name="invoice_account_number"),
+            # The plan's monthly count reads this month's entries only.
+            models.Index(fields=["account", "created_at"], name="invoice_created_per_account"),
         ]
 
     def __str__(self) -> str:
@@ -219,6 +231,43 @@ class Invoice(models.Model):
 
 
 PAID = Q(total__gt=0, paid_amount__gte=F("total"))
+
+# The day an undated invoice (a draft) is counted under, with `dated` false.
+UNDATED = datetime.date(1, 1, 1)
+
+
+class InvoiceCount(models.Model):
+    """How many invoices an account has per issue day, year and paid flag: once for the
+    whole account (`scope` 0) and once per client (`scope` = the client's id). Kept by
+    database triggers on invoices_invoice (migration 0004), so every writer (services, the
+    admin, bulk updates, raw SQL) keeps it exact; never written by the application.
+
+    The invoice list reads it for X-Total-Count and to start a deep page at its day
+    (invoices.selectors.CountedInvoices): a sum over at most a few rows per day, whatever
+    the size of the account. `paid` is exactly `PAID` (total > 0 and paid_amount >= total);
+    `year` 0 stands for none; undated invoices are counted on UNDATED with `dated` false."""
+
+    # (Its index is the key's prefix.)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    scope = models.BigIntegerField("0: the whole account; else a client's id")
+    day = models.DateField()
+    dated = models.BooleanField()
+    year = models.PositiveSmallIntegerField()
+    paid = models.BooleanField()
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "scope", "dated", "day", "year", "paid"],
+                name="invoice_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.scope} {self.day} {self.year} {self.paid}: {self.n}"
 
 
 class InvoiceLine(models.Model):

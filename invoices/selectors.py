@@ -1,12 +1,18 @@
 """Reads: invoices of an account, with what their representations need in a fixed number
-of queries whatever the page size or line count."""
+of queries whatever the page size or line count; list pages whose cost does not grow with
+the account."""
 
-from django.db.models import Prefetch, QuerySet
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import DateField, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Account
 from facturagem.api.views import resolve_id
-from invoices.models import Invoice, InvoiceLine, Payment
+from invoices.models import Invoice, InvoiceCount, InvoiceLine, Payment
 from verifactu.models import Record
 
 SUMMARY_FIELDS = (
@@ -20,6 +26,117 @@ def invoice_list(*, account: Account) -> QuerySet[Invoice]:
         Invoice.objects.filter(account=account)
         .only(*SUMMARY_FIELDS)
         .order_by("-issue_date", "-id")
+    )
+
+
+# The day groups of a filtered list in its order, each with how many invoices come before
+# it, and the group where `offset` falls (the first whose running count exceeds it) or, past
+# the end, the first group: one statement answers both X-Total-Count and where a page starts.
+_LOCATE = """
+SELECT dated, day, running - n, total FROM (
+    SELECT dated, day, n,
+           SUM(n) OVER (ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+               AS running,
+           SUM(n) OVER () AS total
+    FROM (SELECT dated, day, SUM(n) AS n FROM {table} WHERE {where} GROUP BY dated, day)
+        AS days
+) AS groups
+ORDER BY CASE WHEN running > %s THEN 0 ELSE 1 END, {order}
+LIMIT 1
+"""
+
+
+@dataclass(frozen=True)
+class CountedInvoices:
+    """A filtered invoice list (`queryset`, ordered -issue_date, -id) paged with the
+    maintained counts (InvoiceCount): the total is a sum over the counts' day rows, and a
+    page starts at the day where its offset falls: `issue_date <= that day`, OFFSET what
+    precedes it within the day, on the (…, issue_date, id) index. Same rows, same order,
+    same total as `count()` and an OFFSET slice of `queryset`, in two queries whatever the
+    page. `queryset` must hold exactly what the other fields say (the account's invoices,
+    of `scope`'s client if not 0, paid or not, of `year`, issued from/to)."""
+
+    queryset: QuerySet[Invoice]
+    account_id: int
+    scope: int = 0
+    paid: bool | None = None
+    year: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+    def _locate(self, offset: int) -> tuple[int, bool, datetime.date, int] | None:
+        """(total, dated, day, invoices before that day) of the group `offset` falls in."""
+        ops = connection.ops
+        where, params = ["account_id = %s", "scope = %s"], [self.account_id, self.scope]
+        if self.paid is not None:
+            where.append("paid = %s")
+            params.append(self.paid)
+        if self.year is not None:
+            where.append("year = %s")
+            params.append(self.year)
+        for bound, operator in ((self.date_from, ">="), (self.date_to, "<=")):
+            if bound is not None:
+                where.append(f"dated AND day {operator} %s")
+                params.append(ops.adapt_datefield_value(bound))
+        # The list's `ORDER BY issue_date DESC`: undated drafts first where NULL sorts as
+        # the largest value (PostgreSQL), last where it sorts as the smallest (SQLite).
+        dated_order = "ASC" if connection.features.nulls_order_largest else "DESC"
+        sql = _LOCATE.format(
+            table=InvoiceCount._meta.db_table, where=" AND ".join(where),
+            order=f"dated {dated_order}, day DESC",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, offset])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        dated, day, before, total = row
+        return int(total), bool(dated), DateField().to_python(day), int(before)
+
+    def window(self, offset: int, limit: int) -> tuple[int, list[Invoice]]:
+        found = self._locate(offset)
+        if found is None:
+            return 0, []
+        total, dated, day, before = found
+        if offset >= total:
+            return total, []
+        queryset = self.queryset
+        undated_first = connection.features.nulls_order_largest
+        if dated:
+            starts = Q(issue_date__lte=day)
+            queryset = queryset.filter(starts if undated_first
+                                       else starts | Q(issue_date__isnull=True))
+        elif not undated_first:
+            queryset = queryset.filter(issue_date__isnull=True)
+        skip = offset - before
+        return total, list(queryset[skip : skip + limit])
+
+
+def invoice_pages(
+    queryset: QuerySet[Invoice], *, account: Account, client_id: Any = None,
+    filters: dict[str, Any] | None = None,
+) -> QuerySet[Invoice] | CountedInvoices:
+    """What the list pages through: `queryset` is the account's list (of `client_id`'s
+    invoices if given) with `filters` (InvoiceFilter's cleaned data) applied. A search (`q`)
+    is paged as it is (count and OFFSET, on the trigram indexes); everything else by the
+    maintained counts."""
+    filters = filters or {}
+    if (filters.get("q") or "").strip():
+        return queryset
+    client = filters.get("client_id")
+    if client_id is not None:
+        if client is not None and int(client) != int(client_id):
+            return queryset  # two different clients: nothing, counted the plain way
+        client = client_id
+    year = filters.get("year")
+    return CountedInvoices(
+        queryset,
+        account_id=account.pk,
+        scope=int(client) if client is not None else 0,
+        paid=filters.get("paid"),
+        year=int(year) if year is not None else None,
+        date_from=filters.get("from"),
+        date_to=filters.get("to"),
     )
 
 

@@ -1,0 +1,172 @@
+"""invoices_invoicecount (invoices.models.InvoiceCount) is kept by the database: a row
+trigger on invoices_invoice takes one away from the old row's counts and adds one to the new
+row's on every insert, delete and update that changes what is counted (account, client, issue
+date, year, or the paid flag: total > 0 AND paid_amount >= total, exactly `PAID`). Every
+writer keeps it right: the services, the admin, bulk updates and raw SQL. A count that falls
+to zero is deleted. The rows existing before this migration are counted in it (backfill).
+
+Each invoice counts twice: under scope 0 (the whole account) and, when it names a client,
+under its client's id."""
+
+from django.db import migrations
+
+PAID = "({r}.total > 0 AND {r}.paid_amount >= {r}.total)"
+UNDATED = "'0001-01-01'"
+# What the counts read of a row; an update that changes none of it leaves them alone.
+COUNTED = ("account_id", "client_id", "issue_date", "year")
+
+
+def _changed(old_new_distinct: str) -> str:
+    return " OR ".join(
+        [f"OLD.{c} {old_new_distinct} NEW.{c}" for c in COUNTED]
+        + [f"{PAID.format(r='OLD')} {old_new_distinct} {PAID.format(r='NEW')}"]
+    )
+
+
+POSTGRES = f"""
+CREATE FUNCTION invoices_invoicecount_add(
+    p_account bigint, p_client bigint, p_day date, p_year integer, p_paid boolean,
+    p_delta integer
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_scope bigint;
+    v_n integer;
+BEGIN
+    FOREACH v_scope IN ARRAY CASE WHEN p_client IS NULL THEN ARRAY[0::bigint]
+                                  ELSE ARRAY[0::bigint, p_client] END LOOP
+        INSERT INTO invoices_invoicecount AS c (account_id, scope, dated, day, year, paid, n)
+        VALUES (p_account, v_scope, p_day IS NOT NULL, COALESCE(p_day, DATE {UNDATED}),
+                COALESCE(p_year, 0), p_paid, p_delta)
+        ON CONFLICT (account_id, scope, dated, day, year, paid)
+            DO UPDATE SET n = c.n + EXCLUDED.n
+        RETURNING c.n INTO v_n;
+        IF v_n = 0 THEN
+            DELETE FROM invoices_invoicecount
+            WHERE account_id = p_account AND scope = v_scope AND dated = (p_day IS NOT NULL)
+              AND day = COALESCE(p_day, DATE {UNDATED}) AND year = COALESCE(p_year, 0)
+              AND paid = p_paid AND n = 0;
+        END IF;
+    END LOOP;
+END $$;
+
+CREATE FUNCTION invoices_invoice_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM invoices_invoicecount_add(OLD.account_id, OLD.client_id, OLD.issue_date,
+                                          OLD.year, {PAID.format(r="OLD")}, -1);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM invoices_invoicecount_add(NEW.account_id, NEW.client_id, NEW.issue_date,
+                                          NEW.year, {PAID.format(r="NEW")}, 1);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER invoices_invoice_count AFTER INSERT OR DELETE ON invoices_invoice
+    FOR EACH ROW EXECUTE FUNCTION invoices_invoice_count();
+CREATE TRIGGER invoices_invoice_count_update AFTER UPDATE ON invoices_invoice
+    FOR EACH ROW WHEN ({_changed("IS DISTINCT FROM")})
+    EXECUTE FUNCTION invoices_invoice_count();
+"""
+POSTGRES_REVERSE = """
+DROP TRIGGER invoices_invoice_count_update ON invoices_invoice;
+DROP TRIGGER invoices_invoice_count ON invoices_invoice;
+DROP FUNCTION invoices_invoice_count();
+DROP FUNCTION invoices_invoicecount_add(bigint, bigint, date, integer, boolean, integer);
+"""
+
+
+def _sqlite_key(row: str, scope: str) -> dict[str, str]:
+    return {
+        "account_id": f"{row}.account_id",
+        "scope": scope,
+        "dated": f"{row}.issue_date IS NOT NULL",
+        "day": f"COALESCE({row}.issue_date, {UNDATED})",
+        "year": f"COALESCE({row}.year, 0)",
+        "paid": PAID.format(r=row),
+    }
+
+
+def _sqlite_add(row: str, delta: int) -> str:
+    """The statements that add `delta` to `row`'s counts (SQLite has no procedures)."""
+    statements = []
+    for scope, when in (("0", "1"), (f"{row}.client_id", f"{row}.client_id IS NOT NULL")):
+        key = _sqlite_key(row, scope)
+        where = " AND ".join(f"{column} = ({value})" for column, value in key.items())
+        statements += [
+            f"INSERT OR IGNORE INTO invoices_invoicecount ({', '.join(key)}, n) "
+            f"SELECT {', '.join(key.values())}, 0 WHERE {when};",
+            f"UPDATE invoices_invoicecount SET n = n + ({delta}) WHERE {where};",
+            f"DELETE FROM invoices_invoicecount WHERE {where} AND n = 0;",
+        ]
+    return "\n        ".join(statements)
+
+
+SQLITE = [
+    f"""CREATE TRIGGER invoices_invoice_count_insert AFTER INSERT ON invoices_invoice
+    FOR EACH ROW BEGIN
+        {_sqlite_add("NEW", 1)}
+    END""",
+    f"""CREATE TRIGGER invoices_invoice_count_delete AFTER DELETE ON invoices_invoice
+    FOR EACH ROW BEGIN
+        {_sqlite_add("OLD", -1)}
+    END""",
+    f"""CREATE TRIGGER invoices_invoice_count_update AFTER UPDATE ON invoices_invoice
+    FOR EACH ROW WHEN {_changed("IS NOT")} BEGIN
+        {_sqlite_add("OLD", -1)}
+        {_sqlite_add("NEW", 1)}
+    END""",
+]
+SQLITE_REVERSE = [
+    f"DROP TRIGGER {name}"
+    for name in (
+        "invoices_invoice_count_insert", "invoices_invoice_count_delete",
+        "invoices_invoice_count_update",
+    )
+]
+
+# The rows already there, counted once per scope (both databases).
+BACKFILL = f"""
+INSERT INTO invoices_invoicecount (account_id, scope, dated, day, year, paid, n)
+SELECT account_id, scope, dated, day, year, paid, COUNT(*) FROM (
+    SELECT account_id, 0 AS scope, issue_date IS NOT NULL AS dated,
+           COALESCE(issue_date, {{undated}}) AS day, COALESCE(year, 0) AS year,
+           {PAID.format(r="invoices_invoice")} AS paid
+    FROM invoices_invoice
+    UNION ALL
+    SELECT account_id, client_id, issue_date IS NOT NULL, COALESCE(issue_date, {{undated}}),
+           COALESCE(year, 0), {PAID.format(r="invoices_invoice")}
+    FROM invoices_invoice WHERE client_id IS NOT NULL
+) AS counted
+GROUP BY account_id, scope, dated, day, year, paid
+"""
+BACKFILL_BY_VENDOR = {
+    "postgresql": BACKFILL.format(undated=f"DATE {UNDATED}"),
+    "sqlite": BACKFILL.format(undated=UNDATED),
+}
+
+
+def _run(statements_by_vendor, *, backfill: bool = False):
+    def run(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        statements = statements_by_vendor.get(vendor)
+        if statements is None:
+            raise NotImplementedError(f"no invoice counts for {vendor}")
+        for statement in [statements] if isinstance(statements, str) else statements:
+            schema_editor.execute(statement)
+        if backfill:
+            schema_editor.execute("DELETE FROM invoices_invoicecount")
+            schema_editor.execute(BACKFILL_BY_VENDOR[vendor])
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("invoices", "0004_scale_counts_and_indexes")]
+
+    operations = [
+        migrations.RunPython(
+            _run({"postgresql": POSTGRES, "sqlite": SQLITE}, backfill=True),
+            _run({"postgresql": POSTGRES_REVERSE, "sqlite": SQLITE_REVERSE}),
+        )
+    ]
