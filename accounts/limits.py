@@ -43,7 +43,7 @@ def check_can_add_invoice(account: Account) -> None:
     # On the (account, created_at) index, and never more than `limit` entries read: the
     # cost is bounded by the plan, not by the account's size nor its month.
     this_month = account.invoices.filter(created_at__gte=month_start)
-    if this_month.values("pk")[:limit].count() >= limit:
+    if this_month.values("created_at")[:limit].count() >= limit:  # index-only
         raise ValidationError({"base": [INVOICE_LIMIT_REACHED.format(plan=plan, limit=limit)]})
 
 

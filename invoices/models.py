@@ -26,6 +26,9 @@ def _percent(verbose_name: str, **options) -> models.DecimalField:
     )
 
 
+# Paid in full: a positive total and as much paid (the `paid` filter and the list's flag).
+PAID_CONDITION = Q(total__gt=0, paid_amount__gte=F("total"))
+
 FROZEN_PARTY_FIELDS = (
     "name", "tax_id", "street1", "street2", "city", "province", "postal_code", "country",
 )
@@ -176,8 +179,15 @@ class Invoice(models.Model):
                          name="invoice_client_list"),
             models.Index(fields=["account", "year", "-issue_date", "-id"],
                          name="invoice_year_list"),
-            # The latest number of a series and year, in one index probe (numbering).
-            models.Index(fields=["account", "series", "year", "-id"],
+            # `paid` (the filter's exact Q and its negation: the planner proves them).
+            models.Index(fields=["account", "-issue_date", "-id"], condition=PAID_CONDITION,
+                         name="invoice_paid_list"),
+            models.Index(fields=["account", "-issue_date", "-id"], condition=~PAID_CONDITION,
+                         name="invoice_unpaid_list"),
+            # The latest number of a series and year, in one index probe (numbering). With
+            # the number in it (PostgreSQL), an index-only probe the planner prefers to
+            # walking the primary key backwards through other accounts' newer invoices.
+            models.Index(fields=["account", "series", "year", "-id"], include=["number"],
                          name="invoice_series_numbering"),
             # Is this number taken in the account (numbering with VERI*FACTU), one probe.
             models.Index(fields=["account", "number"], name="invoice_account_number"),
@@ -230,7 +240,7 @@ class Invoice(models.Model):
         )
 
 
-PAID = Q(total__gt=0, paid_amount__gte=F("total"))
+PAID = PAID_CONDITION
 
 # The day an undated invoice (a draft) is counted under, with `dated` false.
 UNDATED = datetime.date(1, 1, 1)
@@ -260,8 +270,11 @@ class InvoiceCount(models.Model):
 
     class Meta:
         constraints = [
+            # With `n` in it (PostgreSQL), the list's sums are index-only scans: past days'
+            # rows never change, so their pages stay all-visible.
             models.UniqueConstraint(
                 fields=["account", "scope", "dated", "day", "year", "paid"],
+                include=["n"],
                 name="invoice_count_key",
             )
         ]

@@ -29,6 +29,11 @@ def invoice_list(*, account: Account) -> QuerySet[Invoice]:
     )
 
 
+_TABLE = InvoiceCount._meta.db_table
+# Pages that start before this offset are read with a plain OFFSET (a bounded walk); past
+# it, from the day where the offset falls.
+NEAR = 500
+
 # The day groups of a filtered list in its order, each with how many invoices come before
 # it, and the group where `offset` falls (the first whose running count exceeds it) or, past
 # the end, the first group: one statement answers both X-Total-Count and where a page starts.
@@ -64,9 +69,7 @@ class CountedInvoices:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
 
-    def _locate(self, offset: int) -> tuple[int, bool, datetime.date, int] | None:
-        """(total, dated, day, invoices before that day) of the group `offset` falls in."""
-        ops = connection.ops
+    def _where(self) -> tuple[str, list[Any]]:
         where, params = ["account_id = %s", "scope = %s"], [self.account_id, self.scope]
         if self.paid is not None:
             where.append("paid = %s")
@@ -77,14 +80,22 @@ class CountedInvoices:
         for bound, operator in ((self.date_from, ">="), (self.date_to, "<=")):
             if bound is not None:
                 where.append(f"dated AND day {operator} %s")
-                params.append(ops.adapt_datefield_value(bound))
+                params.append(connection.ops.adapt_datefield_value(bound))
+        return " AND ".join(where), params
+
+    def _total(self) -> int:
+        where, params = self._where()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT SUM(n) FROM {_TABLE} WHERE {where}", params)  # noqa: S608
+            return int(cursor.fetchone()[0] or 0)
+
+    def _locate(self, offset: int) -> tuple[int, bool, datetime.date, int] | None:
+        """(total, dated, day, invoices before that day) of the group `offset` falls in."""
+        where, params = self._where()
         # The list's `ORDER BY issue_date DESC`: undated drafts first where NULL sorts as
         # the largest value (PostgreSQL), last where it sorts as the smallest (SQLite).
         dated_order = "ASC" if connection.features.nulls_order_largest else "DESC"
-        sql = _LOCATE.format(
-            table=InvoiceCount._meta.db_table, where=" AND ".join(where),
-            order=f"dated {dated_order}, day DESC",
-        )
+        sql = _LOCATE.format(table=_TABLE, where=where, order=f"dated {dated_order}, day DESC")
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, offset])
             row = cursor.fetchone()
@@ -94,6 +105,9 @@ class CountedInvoices:
         return int(total), bool(dated), DateField().to_python(day), int(before)
 
     def window(self, offset: int, limit: int) -> tuple[int, list[Invoice]]:
+        if offset < NEAR:  # a walk of at most NEAR entries: no need to find the day
+            total = self._total()
+            return total, list(self.queryset[offset : offset + limit]) if offset < total else []
         found = self._locate(offset)
         if found is None:
             return 0, []

@@ -39,7 +39,23 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='invoice',
+            index=models.Index(condition=models.Q(('paid_amount__gte', models.F('total')), ('total__gt', 0)), fields=['account', '-issue_date', '-id'], name='invoice_paid_list'),
+        ),
+        migrations.AddIndex(
+            model_name='invoice',
+            index=models.Index(condition=models.Q(('paid_amount__gte', models.F('total')), ('total__gt', 0), _negated=True), fields=['account', '-issue_date', '-id'], name='invoice_unpaid_list'),
+        ),
+        migrations.AddIndex(
+            model_name='invoice',
             index=models.Index(fields=['account', 'number'], name='invoice_account_number'),
+        ),
+        migrations.RemoveIndex(
+            model_name='invoice',
+            name='invoice_series_numbering',
+        ),
+        migrations.AddIndex(
+            model_name='invoice',
+            index=models.Index(fields=['account', 'series', 'year', '-id'], include=('number',), name='invoice_series_numbering'),
         ),
         migrations.AddIndex(
             model_name='invoice',
@@ -52,6 +68,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='invoicecount',
-            constraint=models.UniqueConstraint(fields=('account', 'scope', 'dated', 'day', 'year', 'paid'), name='invoice_count_key'),
+            constraint=models.UniqueConstraint(fields=('account', 'scope', 'dated', 'day', 'year', 'paid'), include=('n',), name='invoice_count_key'),
         ),
     ]
