@@ -247,14 +247,15 @@ UNDATED = datetime.date(1, 1, 1)
 
 
 class InvoiceCount(models.Model):
-    """How many invoices an account has per issue day, year and paid flag: once for the
-    whole account (`scope` 0) and once per client (`scope` = the client's id). Kept by
-    database triggers on invoices_invoice (migration 0004), so every writer (services, the
-    admin, bulk updates, raw SQL) keeps it exact; never written by the application.
+    """How many invoices an account has per issue day and year, and how many of them are
+    paid: once for the whole account (`scope` 0) and once per client (`scope` = the
+    client's id). Kept by database triggers on invoices_invoice (migration 0005), so every
+    writer (services, the admin, bulk updates, raw SQL) keeps it exact; never written by the
+    application.
 
     The invoice list reads it for X-Total-Count and to start a deep page at its day
-    (invoices.selectors.CountedInvoices): a sum over at most a few rows per day, whatever
-    the size of the account. `paid` is exactly `PAID` (total > 0 and paid_amount >= total);
+    (invoices.selectors.CountedInvoices): a sum over one row per day, whatever the size of
+    the account. `n_paid` counts exactly `PAID` (total > 0 and paid_amount >= total);
     `year` 0 stands for none; undated invoices are counted on UNDATED with `dated` false."""
 
     # (Its index is the key's prefix.)
@@ -265,22 +266,22 @@ class InvoiceCount(models.Model):
     day = models.DateField()
     dated = models.BooleanField()
     year = models.PositiveSmallIntegerField()
-    paid = models.BooleanField()
     n = models.IntegerField()
+    n_paid = models.IntegerField()
 
     class Meta:
         constraints = [
-            # With `n` in it (PostgreSQL), the list's sums are index-only scans: past days'
-            # rows never change, so their pages stay all-visible.
+            # With the counts in it (PostgreSQL), the list's sums are index-only scans: past
+            # days' rows seldom change, so their pages stay all-visible.
             models.UniqueConstraint(
-                fields=["account", "scope", "dated", "day", "year", "paid"],
-                include=["n"],
+                fields=["account", "scope", "dated", "day", "year"],
+                include=["n", "n_paid"],
                 name="invoice_count_key",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id}/{self.scope} {self.day} {self.year} {self.paid}: {self.n}"
+        return f"{self.account_id}/{self.scope} {self.day} {self.year}: {self.n_paid}/{self.n}"
 
 
 class InvoiceLine(models.Model):

@@ -43,7 +43,8 @@ SELECT dated, day, running - n, total FROM (
            SUM(n) OVER (ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
                AS running,
            SUM(n) OVER () AS total
-    FROM (SELECT dated, day, SUM(n) AS n FROM {table} WHERE {where} GROUP BY dated, day)
+    FROM (SELECT dated, day, SUM({counted}) AS n FROM {table} WHERE {where}
+          GROUP BY dated, day)
         AS days
 ) AS groups
 ORDER BY CASE WHEN running > %s THEN 0 ELSE 1 END, {order}
@@ -69,11 +70,14 @@ class CountedInvoices:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
 
+    def _counted(self) -> str:
+        """The column (or difference) that counts this list's invoices on a day row."""
+        return {None: "n", True: "n_paid", False: "n - n_paid"}[self.paid]
+
     def _where(self) -> tuple[str, list[Any]]:
         where, params = ["account_id = %s", "scope = %s"], [self.account_id, self.scope]
         if self.paid is not None:
-            where.append("paid = %s")
-            params.append(self.paid)
+            where.append(f"{self._counted()} > 0")
         if self.year is not None:
             where.append("year = %s")
             params.append(self.year)
@@ -86,7 +90,8 @@ class CountedInvoices:
     def _total(self) -> int:
         where, params = self._where()
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT SUM(n) FROM {_TABLE} WHERE {where}", params)  # noqa: S608
+            cursor.execute(f"SELECT SUM({self._counted()}) FROM {_TABLE} "  # noqa: S608
+                           f"WHERE {where}", params)
             return int(cursor.fetchone()[0] or 0)
 
     def _locate(self, offset: int) -> tuple[int, bool, datetime.date, int] | None:
@@ -95,7 +100,8 @@ class CountedInvoices:
         # The list's `ORDER BY issue_date DESC`: undated drafts first where NULL sorts as
         # the largest value (PostgreSQL), last where it sorts as the smallest (SQLite).
         dated_order = "ASC" if connection.features.nulls_order_largest else "DESC"
-        sql = _LOCATE.format(table=_TABLE, where=where, order=f"dated {dated_order}, day DESC")
+        sql = _LOCATE.format(table=_TABLE, where=where, counted=self._counted(),
+                             order=f"dated {dated_order}, day DESC")
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, offset])
             row = cursor.fetchone()

@@ -21,8 +21,8 @@ class Migration(migrations.Migration):
                 ('day', models.DateField()),
                 ('dated', models.BooleanField()),
                 ('year', models.PositiveSmallIntegerField()),
-                ('paid', models.BooleanField()),
                 ('n', models.IntegerField()),
+                ('n_paid', models.IntegerField()),
             ],
         ),
         migrations.RemoveIndex(
@@ -68,6 +68,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='invoicecount',
-            constraint=models.UniqueConstraint(fields=('account', 'scope', 'dated', 'day', 'year', 'paid'), include=('n',), name='invoice_count_key'),
+            constraint=models.UniqueConstraint(fields=('account', 'scope', 'dated', 'day', 'year'), include=('n', 'n_paid'), name='invoice_count_key'),
         ),
     ]

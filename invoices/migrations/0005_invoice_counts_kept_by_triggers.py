@@ -34,17 +34,17 @@ DECLARE
 BEGIN
     FOREACH v_scope IN ARRAY CASE WHEN p_client IS NULL THEN ARRAY[0::bigint]
                                   ELSE ARRAY[0::bigint, p_client] END LOOP
-        INSERT INTO invoices_invoicecount AS c (account_id, scope, dated, day, year, paid, n)
+        INSERT INTO invoices_invoicecount AS c (account_id, scope, dated, day, year, n, n_paid)
         VALUES (p_account, v_scope, p_day IS NOT NULL, COALESCE(p_day, DATE {UNDATED}),
-                COALESCE(p_year, 0), p_paid, p_delta)
-        ON CONFLICT (account_id, scope, dated, day, year, paid)
-            DO UPDATE SET n = c.n + EXCLUDED.n
+                COALESCE(p_year, 0), p_delta, CASE WHEN p_paid THEN p_delta ELSE 0 END)
+        ON CONFLICT (account_id, scope, dated, day, year)
+            DO UPDATE SET n = c.n + EXCLUDED.n, n_paid = c.n_paid + EXCLUDED.n_paid
         RETURNING c.n INTO v_n;
         IF v_n = 0 THEN
             DELETE FROM invoices_invoicecount
             WHERE account_id = p_account AND scope = v_scope AND dated = (p_day IS NOT NULL)
               AND day = COALESCE(p_day, DATE {UNDATED}) AND year = COALESCE(p_year, 0)
-              AND paid = p_paid AND n = 0;
+              AND n = 0;
         END IF;
     END LOOP;
 END $$;
@@ -83,7 +83,6 @@ def _sqlite_key(row: str, scope: str) -> dict[str, str]:
         "dated": f"{row}.issue_date IS NOT NULL",
         "day": f"COALESCE({row}.issue_date, {UNDATED})",
         "year": f"COALESCE({row}.year, 0)",
-        "paid": PAID.format(r=row),
     }
 
 
@@ -94,9 +93,10 @@ def _sqlite_add(row: str, delta: int) -> str:
         key = _sqlite_key(row, scope)
         where = " AND ".join(f"{column} = ({value})" for column, value in key.items())
         statements += [
-            f"INSERT OR IGNORE INTO invoices_invoicecount ({', '.join(key)}, n) "
-            f"SELECT {', '.join(key.values())}, 0 WHERE {when};",
-            f"UPDATE invoices_invoicecount SET n = n + ({delta}) WHERE {where};",
+            f"INSERT OR IGNORE INTO invoices_invoicecount ({', '.join(key)}, n, n_paid) "
+            f"SELECT {', '.join(key.values())}, 0, 0 WHERE {when};",
+            f"UPDATE invoices_invoicecount SET n = n + ({delta}), "
+            f"n_paid = n_paid + ({delta}) * {PAID.format(r=row)} WHERE {where};",
             f"DELETE FROM invoices_invoicecount WHERE {where} AND n = 0;",
         ]
     return "\n        ".join(statements)
@@ -104,9 +104,9 @@ def _sqlite_add(row: str, delta: int) -> str:
 
 SQLITE = [
     # Django leaves out a unique constraint with INCLUDE where it has no covering indexes:
-    # SQLite gets the same key without `n`.
+    # SQLite gets the same key without the counts.
     """CREATE UNIQUE INDEX invoice_count_key_sqlite ON invoices_invoicecount
-        (account_id, scope, dated, day, year, paid)""",
+        (account_id, scope, dated, day, year)""",
     f"""CREATE TRIGGER invoices_invoice_count_insert AFTER INSERT ON invoices_invoice
     FOR EACH ROW BEGIN
         {_sqlite_add("NEW", 1)}
@@ -131,8 +131,9 @@ SQLITE_REVERSE = [
 
 # The rows already there, counted once per scope (both databases).
 BACKFILL = f"""
-INSERT INTO invoices_invoicecount (account_id, scope, dated, day, year, paid, n)
-SELECT account_id, scope, dated, day, year, paid, COUNT(*) FROM (
+INSERT INTO invoices_invoicecount (account_id, scope, dated, day, year, n, n_paid)
+SELECT account_id, scope, dated, day, year, COUNT(*),
+       SUM(CASE WHEN paid THEN 1 ELSE 0 END) FROM (
     SELECT account_id, 0 AS scope, issue_date IS NOT NULL AS dated,
            COALESCE(issue_date, {{undated}}) AS day, COALESCE(year, 0) AS year,
            {PAID.format(r="invoices_invoice")} AS paid
@@ -142,7 +143,7 @@ SELECT account_id, scope, dated, day, year, paid, COUNT(*) FROM (
            COALESCE(year, 0), {PAID.format(r="invoices_invoice")}
     FROM invoices_invoice WHERE client_id IS NOT NULL
 ) AS counted
-GROUP BY account_id, scope, dated, day, year, paid
+GROUP BY account_id, scope, dated, day, year
 """
 BACKFILL_BY_VENDOR = {
     "postgresql": BACKFILL.format(undated=f"DATE {UNDATED}"),
