@@ -42,8 +42,8 @@ def check_can_add_invoice(account: Account) -> None:
     month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     # On the (account, created_at) index, and never more than `limit` entries read: the
     # cost is bounded by the plan, not by the account's size nor its month.
-    this_month = account.invoices.filter(created_at__gte=month_start)
-    if this_month.values("created_at")[:limit].count() >= limit:  # index-only
+    this_month = account.invoices.filter(created_at__gte=month_start).order_by()
+    if this_month.values("created_at")[:limit].count() >= limit:  # an index-only scan
         raise ValidationError({"base": [INVOICE_LIMIT_REACHED.format(plan=plan, limit=limit)]})
 
 

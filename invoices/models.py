@@ -247,22 +247,26 @@ UNDATED = datetime.date(1, 1, 1)
 
 
 class InvoiceCount(models.Model):
-    """How many invoices an account has per issue day and year, and how many of them are
-    paid: once for the whole account (`scope` 0) and once per client (`scope` = the
+    """How many invoices an account has per issue day (and per month) and year, and how many
+    of them are paid: once for the whole account (`scope` 0) and once per client (`scope` = the
     client's id). Kept by database triggers on invoices_invoice (migration 0005), so every
     writer (services, the admin, bulk updates, raw SQL) keeps it exact; never written by the
     application.
 
     The invoice list reads it for X-Total-Count and to start a deep page at its day
-    (invoices.selectors.CountedInvoices): a sum over one row per day, whatever the size of
-    the account. `n_paid` counts exactly `PAID` (total > 0 and paid_amount >= total);
-    `year` 0 stands for none; undated invoices are counted on UNDATED with `dated` false."""
+    (invoices.selectors.CountedInvoices): a sum over one row per month (per day in a range
+    of dates), whatever the size of the account. `n_paid` counts exactly `PAID` (total > 0
+    and paid_amount >= total); `year` 0 stands for none; undated invoices are counted on
+    UNDATED with `dated` false."""
 
     # (Its index is the key's prefix.)
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     scope = models.BigIntegerField("0: the whole account; else a client's id")
+    # "d": the invoices of `day`; "m": of the month that starts on `day` (a deep page finds
+    # its month among a few dozen rows, then its day among at most 31).
+    span = models.CharField(max_length=1, choices=[("d", "day"), ("m", "month")])
     day = models.DateField()
     dated = models.BooleanField()
     year = models.PositiveSmallIntegerField()
@@ -274,14 +278,15 @@ class InvoiceCount(models.Model):
             # With the counts in it (PostgreSQL), the list's sums are index-only scans: past
             # days' rows seldom change, so their pages stay all-visible.
             models.UniqueConstraint(
-                fields=["account", "scope", "dated", "day", "year"],
+                fields=["account", "scope", "span", "dated", "day", "year"],
                 include=["n", "n_paid"],
                 name="invoice_count_key",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id}/{self.scope} {self.day} {self.year}: {self.n_paid}/{self.n}"
+        return (f"{self.account_id}/{self.scope} {self.span} {self.day} {self.year}: "
+                f"{self.n_paid}/{self.n}")
 
 
 class InvoiceLine(models.Model):

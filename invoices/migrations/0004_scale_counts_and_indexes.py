@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('scope', models.BigIntegerField(verbose_name="0: the whole account; else a client's id")),
+                ('span', models.CharField(choices=[('d', 'day'), ('m', 'month')], max_length=1)),
                 ('day', models.DateField()),
                 ('dated', models.BooleanField()),
                 ('year', models.PositiveSmallIntegerField()),
@@ -68,6 +69,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='invoicecount',
-            constraint=models.UniqueConstraint(fields=('account', 'scope', 'dated', 'day', 'year'), include=('n', 'n_paid'), name='invoice_count_key'),
+            constraint=models.UniqueConstraint(fields=('account', 'scope', 'span', 'dated', 'day', 'year'), include=('n', 'n_paid'), name='invoice_count_key'),
         ),
     ]

@@ -5,8 +5,9 @@ date, year, or the paid flag: total > 0 AND paid_amount >= total, exactly `PAID`
 writer keeps it right: the services, the admin, bulk updates and raw SQL. A count that falls
 to zero is deleted. The rows existing before this migration are counted in it (backfill).
 
-Each invoice counts twice: under scope 0 (the whole account) and, when it names a client,
-under its client's id."""
+Each invoice counts under scope 0 (the whole account) and, when it names a client, under its
+client's id; in each, on its day's row (span "d") and its month's (span "m", the month's
+first day)."""
 
 from django.db import migrations
 
@@ -30,22 +31,30 @@ CREATE FUNCTION invoices_invoicecount_add(
 ) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     v_scope bigint;
+    v_span text;
+    v_day date;
     v_n integer;
 BEGIN
     FOREACH v_scope IN ARRAY CASE WHEN p_client IS NULL THEN ARRAY[0::bigint]
                                   ELSE ARRAY[0::bigint, p_client] END LOOP
-        INSERT INTO invoices_invoicecount AS c (account_id, scope, dated, day, year, n, n_paid)
-        VALUES (p_account, v_scope, p_day IS NOT NULL, COALESCE(p_day, DATE {UNDATED}),
-                COALESCE(p_year, 0), p_delta, CASE WHEN p_paid THEN p_delta ELSE 0 END)
-        ON CONFLICT (account_id, scope, dated, day, year)
-            DO UPDATE SET n = c.n + EXCLUDED.n, n_paid = c.n_paid + EXCLUDED.n_paid
-        RETURNING c.n INTO v_n;
-        IF v_n = 0 THEN
-            DELETE FROM invoices_invoicecount
-            WHERE account_id = p_account AND scope = v_scope AND dated = (p_day IS NOT NULL)
-              AND day = COALESCE(p_day, DATE {UNDATED}) AND year = COALESCE(p_year, 0)
-              AND n = 0;
-        END IF;
+        FOREACH v_span IN ARRAY ARRAY['d', 'm'] LOOP
+            v_day := CASE WHEN p_day IS NULL THEN DATE {UNDATED}
+                          WHEN v_span = 'd' THEN p_day
+                          ELSE date_trunc('month', p_day)::date END;
+            INSERT INTO invoices_invoicecount AS c
+                (account_id, scope, span, dated, day, year, n, n_paid)
+            VALUES (p_account, v_scope, v_span, p_day IS NOT NULL, v_day, COALESCE(p_year, 0),
+                    p_delta, CASE WHEN p_paid THEN p_delta ELSE 0 END)
+            ON CONFLICT (account_id, scope, span, dated, day, year)
+                DO UPDATE SET n = c.n + EXCLUDED.n, n_paid = c.n_paid + EXCLUDED.n_paid
+            RETURNING c.n INTO v_n;
+            IF v_n = 0 THEN
+                DELETE FROM invoices_invoicecount
+                WHERE account_id = p_account AND scope = v_scope AND span = v_span
+                  AND dated = (p_day IS NOT NULL) AND day = v_day
+                  AND year = COALESCE(p_year, 0) AND n = 0;
+            END IF;
+        END LOOP;
     END LOOP;
 END $$;
 
@@ -76,12 +85,14 @@ DROP FUNCTION invoices_invoicecount_add(bigint, bigint, date, integer, boolean, 
 """
 
 
-def _sqlite_key(row: str, scope: str) -> dict[str, str]:
+def _sqlite_key(row: str, scope: str, span: str) -> dict[str, str]:
+    day = f"{row}.issue_date" if span == "d" else f"date({row}.issue_date, 'start of month')"
     return {
         "account_id": f"{row}.account_id",
         "scope": scope,
+        "span": f"'{span}'",
         "dated": f"{row}.issue_date IS NOT NULL",
-        "day": f"COALESCE({row}.issue_date, {UNDATED})",
+        "day": f"COALESCE({day}, {UNDATED})",
         "year": f"COALESCE({row}.year, 0)",
     }
 
@@ -90,15 +101,16 @@ def _sqlite_add(row: str, delta: int) -> str:
     """The statements that add `delta` to `row`'s counts (SQLite has no procedures)."""
     statements = []
     for scope, when in (("0", "1"), (f"{row}.client_id", f"{row}.client_id IS NOT NULL")):
-        key = _sqlite_key(row, scope)
-        where = " AND ".join(f"{column} = ({value})" for column, value in key.items())
-        statements += [
-            f"INSERT OR IGNORE INTO invoices_invoicecount ({', '.join(key)}, n, n_paid) "
-            f"SELECT {', '.join(key.values())}, 0, 0 WHERE {when};",
-            f"UPDATE invoices_invoicecount SET n = n + ({delta}), "
-            f"n_paid = n_paid + ({delta}) * {PAID.format(r=row)} WHERE {where};",
-            f"DELETE FROM invoices_invoicecount WHERE {where} AND n = 0;",
-        ]
+        for span in ("d", "m"):
+            key = _sqlite_key(row, scope, span)
+            where = " AND ".join(f"{column} = ({value})" for column, value in key.items())
+            statements += [
+                f"INSERT OR IGNORE INTO invoices_invoicecount ({', '.join(key)}, n, n_paid) "
+                f"SELECT {', '.join(key.values())}, 0, 0 WHERE {when};",
+                f"UPDATE invoices_invoicecount SET n = n + ({delta}), "
+                f"n_paid = n_paid + ({delta}) * {PAID.format(r=row)} WHERE {where};",
+                f"DELETE FROM invoices_invoicecount WHERE {where} AND n = 0;",
+            ]
     return "\n        ".join(statements)
 
 
@@ -106,7 +118,7 @@ SQLITE = [
     # Django leaves out a unique constraint with INCLUDE where it has no covering indexes:
     # SQLite gets the same key without the counts.
     """CREATE UNIQUE INDEX invoice_count_key_sqlite ON invoices_invoicecount
-        (account_id, scope, dated, day, year)""",
+        (account_id, scope, span, dated, day, year)""",
     f"""CREATE TRIGGER invoices_invoice_count_insert AFTER INSERT ON invoices_invoice
     FOR EACH ROW BEGIN
         {_sqlite_add("NEW", 1)}
@@ -129,11 +141,9 @@ SQLITE_REVERSE = [
     )
 ] + ["DROP INDEX invoice_count_key_sqlite"]
 
-# The rows already there, counted once per scope (both databases).
+# The rows already there, counted once per scope and span (both databases).
 BACKFILL = f"""
-INSERT INTO invoices_invoicecount (account_id, scope, dated, day, year, n, n_paid)
-SELECT account_id, scope, dated, day, year, COUNT(*),
-       SUM(CASE WHEN paid THEN 1 ELSE 0 END) FROM (
+WITH counted AS (
     SELECT account_id, 0 AS scope, issue_date IS NOT NULL AS dated,
            COALESCE(issue_date, {{undated}}) AS day, COALESCE(year, 0) AS year,
            {PAID.format(r="invoices_invoice")} AS paid
@@ -142,12 +152,20 @@ SELECT account_id, scope, dated, day, year, COUNT(*),
     SELECT account_id, client_id, issue_date IS NOT NULL, COALESCE(issue_date, {{undated}}),
            COALESCE(year, 0), {PAID.format(r="invoices_invoice")}
     FROM invoices_invoice WHERE client_id IS NOT NULL
-) AS counted
-GROUP BY account_id, scope, dated, day, year
+)
+INSERT INTO invoices_invoicecount (account_id, scope, span, dated, day, year, n, n_paid)
+SELECT account_id, scope, span, dated, day, year, COUNT(*),
+       SUM(CASE WHEN paid THEN 1 ELSE 0 END) FROM (
+    SELECT account_id, scope, 'd' AS span, dated, day, year, paid FROM counted
+    UNION ALL
+    SELECT account_id, scope, 'm', dated, {{month}}, year, paid FROM counted
+) AS spans
+GROUP BY account_id, scope, span, dated, day, year
 """
 BACKFILL_BY_VENDOR = {
-    "postgresql": BACKFILL.format(undated=f"DATE {UNDATED}"),
-    "sqlite": BACKFILL.format(undated=UNDATED),
+    "postgresql": BACKFILL.format(undated=f"DATE {UNDATED}",
+                                  month="date_trunc('month', day)::date"),
+    "sqlite": BACKFILL.format(undated=UNDATED, month="date(day, 'start of month')"),
 }
 
 
