@@ -6,14 +6,17 @@ in date order so that no account's rows are physically contiguous (COPY through 
 A second run re-uses the seeded database (`--reseed` starts again). Then ANALYZE, and for
 each account a table of the median milliseconds of several runs of:
 
-- the invoice list through the whole API request in-process (django.test.Client): page 1,
-  page 2000 and the last page (per_page 25), each filter (client_id of the account's biggest
-  client, paid=true, paid=false, year=<the oldest year>, from/to one month, q=<a term that
-  matches 20 invoices of each account>);
-- the X-Total-Count query alone, numbering (`invoices.services.invoice_next_number`), a create
-  through `invoices.services.invoice_create`, the plan-limit count
-  (`accounts.limits.check_can_add_invoice`) and the time the account row stays locked in a
-  create (from its SELECT … FOR UPDATE to the service's return, i.e. its commit);
+- the invoice list through the whole API request in-process (django.test.Client), and its
+  list queries run alone ("db ms"): page 1, page 2000 and the last page (per_page 25), each
+  filter (client_id of the account's biggest client and its last page, paid=true,
+  paid=false and its last page, year=<the oldest year>, from/to one month, q=<a word in the
+  name of one client of that account only, which has 20 invoices>);
+- the X-Total-Count query alone, numbering (`invoices.services.invoice_next_number`, inside
+  a transaction as the create calls it; again after other accounts wrote 5,000 newer
+  invoices, rolled back), a create through `invoices.services.invoice_create`, the
+  plan-limit count (`accounts.limits.check_can_add_invoice`, the account's limit set high
+  so that it always counts) and the time the account row stays locked in a create (from
+  its SELECT … FOR UPDATE to the service's return, i.e. its commit);
 
 with the access path of each case's main query (EXPLAIN). The last line says whether the
 targets are met: every list case at 100k within 2x of the same case at 1k (differences under

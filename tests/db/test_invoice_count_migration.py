@@ -33,7 +33,7 @@ def add(account, client, day, paid, number) -> None:
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # countries kept
 def test_counts_backfill_reverse_and_forward_again(alice, bob):
     from tests.factories import make_client
 
