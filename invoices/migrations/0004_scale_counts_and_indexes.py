@@ -69,6 +69,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='invoicecount',
-            constraint=models.UniqueConstraint(fields=('account', 'scope', 'span', 'dated', 'day', 'year'), include=('n', 'n_paid'), name='invoice_count_key'),
+            constraint=models.UniqueConstraint(fields=('account', 'scope', 'span', 'dated', 'day', 'year'), name='invoice_count_key'),
         ),
     ]
