@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.db import models
@@ -24,6 +25,9 @@ def _percent(verbose_name: str, **options) -> models.DecimalField:
         verbose_name, max_digits=5, decimal_places=2, default=ZERO, **options
     )
 
+
+# Paid in full: a positive total and as much paid (the `paid` filter and the list's flag).
+PAID_CONDITION = Q(total__gt=0, paid_amount__gte=F("total"))
 
 FROZEN_PARTY_FIELDS = (
     "name", "tax_id", "street1", "street2", "city", "province", "postal_code", "country",
@@ -165,12 +169,30 @@ class Invoice(models.Model):
                 name="invoice_corrective_names_what_it_corrects",
             ),
         ]
+        # The list's order is (-issue_date, -id) under every filter: each index the list
+        # reads ends in it, so a page is a walk from where it starts (see InvoiceCount).
+        # PostgreSQL also has trigram indexes for `q` (migration 0004, not declared here:
+        # SQLite has no GIN).
         indexes = [
             models.Index(fields=["account", "-issue_date", "-id"]),
-            models.Index(fields=["account", "client", "-issue_date"]),
-            # The latest number of a series and year, in one index probe (numbering).
-            models.Index(fields=["account", "series", "year", "-id"],
+            models.Index(fields=["account", "client", "-issue_date", "-id"],
+                         name="invoice_client_list"),
+            models.Index(fields=["account", "year", "-issue_date", "-id"],
+                         name="invoice_year_list"),
+            # `paid` (the filter's exact Q and its negation: the planner proves them).
+            models.Index(fields=["account", "-issue_date", "-id"], condition=PAID_CONDITION,
+                         name="invoice_paid_list"),
+            models.Index(fields=["account", "-issue_date", "-id"], condition=~PAID_CONDITION,
+                         name="invoice_unpaid_list"),
+            # The latest number of a series and year, in one index probe (numbering). With
+            # the number in it (PostgreSQL), an index-only probe the planner prefers to
+            # walking the primary key backwards through other accounts' newer invoices.
+            models.Index(fields=["account", "series", "year", "-id"], include=["number"],
                          name="invoice_series_numbering"),
+            # Is this number taken in the account (numbering with VERI*FACTU), one probe.
+            models.Index(fields=["account", "number"], name="invoice_account_number"),
+            # The plan's monthly count reads this month's entries only.
+            models.Index(fields=["account", "created_at"], name="invoice_created_per_account"),
         ]
 
     def __str__(self) -> str:
@@ -218,7 +240,53 @@ class Invoice(models.Model):
         )
 
 
-PAID = Q(total__gt=0, paid_amount__gte=F("total"))
+PAID = PAID_CONDITION
+
+# The day an undated invoice (a draft) is counted under, with `dated` false.
+UNDATED = datetime.date(1, 1, 1)
+
+
+class InvoiceCount(models.Model):
+    """How many invoices an account has per issue day (and per month) and year, and how many
+    of them are paid: once for the whole account (`scope` 0) and once per client (`scope` = the
+    client's id). Kept by database triggers on invoices_invoice (migration 0005), so every
+    writer (services, the admin, bulk updates, raw SQL) keeps it exact; never written by the
+    application.
+
+    The invoice list reads it for X-Total-Count and to start a deep page at its day
+    (invoices.selectors.CountedInvoices): a sum over one row per month (per day in a range
+    of dates), whatever the size of the account. `n_paid` counts exactly `PAID` (total > 0
+    and paid_amount >= total); `year` 0 stands for none; undated invoices are counted on
+    UNDATED with `dated` false."""
+
+    # (Its index is the key's prefix.)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    scope = models.BigIntegerField("0: the whole account; else a client's id")
+    # "d": the invoices of `day`; "m": of the month that starts on `day` (a deep page finds
+    # its month among a few dozen rows, then its day among at most 31).
+    span = models.CharField(max_length=1, choices=[("d", "day"), ("m", "month")])
+    day = models.DateField()
+    dated = models.BooleanField()
+    year = models.PositiveSmallIntegerField()
+    n = models.IntegerField()
+    n_paid = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            # The counts are not in it: their updates stay HOT (no index entry per change;
+            # the table leaves room on its pages for them, migration 0005), and what the list
+            # sums is a few dozen rows.
+            models.UniqueConstraint(
+                fields=["account", "scope", "span", "dated", "day", "year"],
+                name="invoice_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (f"{self.account_id}/{self.scope} {self.span} {self.day} {self.year}: "
+                f"{self.n_paid}/{self.n}")
 
 
 class InvoiceLine(models.Model):

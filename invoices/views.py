@@ -58,8 +58,14 @@ class InvoiceListView(InvoiceView):
     paginated_methods = ("GET",)
     list_params = FILTER_PARAMS
 
+    def list_client(self) -> Client | None:
+        """The client whose invoices the URL lists (None: the whole account's)."""
+        return None
+
     def base_queryset(self):
-        return selectors.invoice_list(account=self.get_account())
+        queryset = selectors.invoice_list(account=self.get_account())
+        client = self.list_client()
+        return queryset if client is None else queryset.filter(client=client)
 
     def get(self, request, format=None, **kwargs):
         values = {}
@@ -69,15 +75,24 @@ class InvoiceListView(InvoiceView):
                 raise UnprocessableEntity({name: [NOT_A_SCALAR]})
             if value is not None:
                 values[name] = str(value)
+        client = self.list_client()
+        client_id = client.pk if client is not None else None
         if not values:  # the common case: no form to validate
-            return self.page(self.base_queryset(), serializers.InvoiceSummary)
+            pages = selectors.invoice_pages(
+                self.base_queryset(), account=self.get_account(), client_id=client_id
+            )
+            return self.page(pages, serializers.InvoiceSummary)
         filterset = InvoiceFilter(data=values, queryset=self.base_queryset())
         if not filterset.is_valid():
             # Messages only: get_json_data() would add {message, code} dicts to the names.
             errors = {name: [e["message"] for e in messages]
                       for name, messages in filterset.errors.get_json_data().items()}
             raise UnprocessableEntity(flatten_errors(errors))
-        return self.page(filterset.qs, serializers.InvoiceSummary)
+        pages = selectors.invoice_pages(
+            filterset.qs, account=self.get_account(), client_id=client_id,
+            filters=filterset.form.cleaned_data,
+        )
+        return self.page(pages, serializers.InvoiceSummary)
 
     def post(self, request, account_id, format=None):
         data = self.validated(self.input_serializer)
@@ -100,9 +115,10 @@ class ClientInvoiceListView(InvoiceListView):
 
     list_params = tuple(name for name in FILTER_PARAMS if name != "client_id")
 
-    def base_queryset(self):
-        client = get_client(self.get_account(), self.kwargs["client_id"])
-        return super().base_queryset().filter(client=client)
+    def list_client(self) -> Client:
+        if not hasattr(self, "_list_client"):
+            self._list_client = get_client(self.get_account(), self.kwargs["client_id"])
+        return self._list_client
 
     http_method_names = ["get", "head", "options"]
 

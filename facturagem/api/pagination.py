@@ -3,7 +3,7 @@ most; `X-Total-Count` and an RFC 8288 `Link` header for modern clients."""
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
@@ -15,6 +15,14 @@ MAX_PER_PAGE = 100
 NOT_A_POSITIVE_INTEGER = "must be a positive integer"
 PAGINATION_PARAMS = ("page", "per_page")
 _DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+@runtime_checkable
+class Windowed(Protocol):
+    """A list that answers its total and one page together (invoices.selectors'
+    CountedInvoices): what a plain queryset's count() and OFFSET slice would."""
+
+    def window(self, offset: int, limit: int) -> tuple[int, list[Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ def _positive_int(params: dict[str, Any], name: str, default: int) -> int | None
     return int(text)
 
 
-def paginate(queryset: QuerySet, params: dict[str, Any]) -> Page:
+def paginate(queryset: QuerySet | Windowed, params: dict[str, Any]) -> Page:
     page = _positive_int(params, "page", 1)
     per_page = _positive_int(params, "per_page", DEFAULT_PER_PAGE)
     errors = {}
@@ -51,8 +59,11 @@ def paginate(queryset: QuerySet, params: dict[str, Any]) -> Page:
     if errors:
         raise UnprocessableEntity(errors)
     per_page = min(per_page, MAX_PER_PAGE)
-    total = queryset.count()
     offset = (page - 1) * per_page
+    if isinstance(queryset, Windowed):
+        total, items = queryset.window(offset, per_page)
+        return Page(items=items, number=page, per_page=per_page, total=total)
+    total = queryset.count()
     items = list(queryset[offset : offset + per_page]) if offset < total else []
     return Page(items=items, number=page, per_page=per_page, total=total)
 
