@@ -1,3 +1,5 @@
+import functools
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.text import slugify
@@ -112,9 +114,11 @@ def invoice_links(
     client_name: str,
     corrects_id: int | None,
     frozen: bool,
+    slugs: Callable[[str], str] | None = None,
 ) -> list[dict[str, str]]:
     """An invoice's `links` (CONTRACT §3), written as plain string joins: a list page
-    renders 25 × 11 of them, and `Linker.link` with urlencode for each was a fifth of it."""
+    renders 25 × 11 of them, and `Linker.link` with urlencode for each was a fifth of it.
+    `slugs`: slugify, remembered over one page (its invoices often share a client)."""
     base, suffix = links.base, links.suffix
     account_uri = f"{base}/accounts/{account.url_id}"
     if pk is None:  # the unsaved invoice of `new`
@@ -130,7 +134,7 @@ def invoice_links(
         {"rel": "account", "uri": f"{account_uri}{suffix}"},
     ]
     if client_id is not None:
-        client_slug = url_id(client_id, slugify(client_name))
+        client_slug = url_id(client_id, slugs(client_name) if slugs else slugify(client_name))
         result.append({"rel": "client", "uri": f"{account_uri}/clients/{client_slug}{suffix}"})
     # `invoice_id=<int>` is what urlencode writes for it.
     result += [
@@ -197,6 +201,13 @@ class InvoiceSummary(InvoiceLinks, Representation):
             row = invoice
         else:
             row = {name: getattr(invoice, name) for name in SUMMARY_FIELDS}
+        try:
+            links, account, slugs = self._page_context
+        except AttributeError:  # the first item: DRF's `context` walks to the root each time
+            context = self.context
+            links, account = context["links"], context["account"]
+            slugs = functools.lru_cache(maxsize=256)(slugify)
+            self._page_context = links, account, slugs
         total, paid_amount = row["total"], row["paid_amount"]
         return {
             "id": row["id"],
@@ -207,10 +218,9 @@ class InvoiceSummary(InvoiceLinks, Representation):
             "paid": total > ZERO and paid_amount >= total,
             "status": row["status"],
             "links": invoice_links(
-                self.context["links"], self.context["account"], pk=row["id"],
-                number=row["number"], status=row["status"], client_id=row["client_id"],
-                client_name=row["client_name"], corrects_id=row["corrects_id"],
-                frozen=row["frozen"],
+                links, account, pk=row["id"], number=row["number"], status=row["status"],
+                client_id=row["client_id"], client_name=row["client_name"],
+                corrects_id=row["corrects_id"], frozen=row["frozen"], slugs=slugs,
             ),
         }
 
