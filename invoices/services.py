@@ -7,9 +7,10 @@ fiscal content frozen for good), and maybe `voided` (issued by mistake; its numb
 consumed). A real sale is never edited once issued: it is corrected by a corrective invoice.
 
 Everything that can be computed before the account lock is computed before it (lines, the tax
-engine, the record's content); under the lock only what must be serial happens: the plan's
-count, the number, the chain link, the inserts. On SQLite the IMMEDIATE transaction mode
-serializes writers instead; database constraints back both.
+engine, the record's content and its XML but for the number and the chain link, the account's
+installation); under the lock only what must be serial happens: the plan's count (for an
+account whose plan has one), the number, the chain link, the inserts. On SQLite the IMMEDIATE
+transaction mode serializes writers instead; database constraints back both.
 """
 
 import datetime
@@ -28,7 +29,6 @@ from clients.models import Client
 from invoices import numbering, taxes
 from invoices.models import FROZEN_PARTY_FIELDS, ZERO, Invoice, InvoiceLine, Payment
 from verifactu import services as records
-from verifactu.data import Alta
 from webhooks import events
 from webhooks.services import event_emit
 
@@ -237,6 +237,18 @@ def _lock_account(account: Account) -> bool:
     )
 
 
+def _lock_account_to_issue(account: Account) -> tuple[bool, bool]:
+    """`_lock_account`, reading in the same statement whether the account's plan limits its
+    invoices a month (the plan's count then runs under the lock; most accounts have none)."""
+    row = (
+        Account.objects.select_for_update()
+        .filter(pk=account.pk)
+        .values_list("verifactu", "max_invoices_per_month")
+        .first()
+    )
+    return (bool(row[0]), row[1] is not None) if row is not None else (False, False)
+
+
 def _check_client_exists(invoice: Invoice) -> None:
     """Under the account lock, which a client's DELETE takes too: the client is still there
     (a 422, not a foreign-key violation at commit)."""
@@ -246,16 +258,17 @@ def _check_client_exists(invoice: Invoice) -> None:
 
 def _prepare_issue(
     invoice: Invoice, lines: list[InvoiceLine], breakdown: taxes.Breakdown
-) -> Alta | None:
+) -> records.PreparedAlta | None:
     """Before the lock: the issue date, the rules of simplified invoices and, with VERI*FACTU
-    on, the record's whole content but its chain link (a ValidationError says what is
-    missing, e.g. the account's or the client's tax id)."""
+    on, the record's content checked against the AEAT's rules and its XML built but for the
+    number and the chain link (a ValidationError says what is missing, e.g. the account's or
+    the client's tax id)."""
     invoice.issue_date = invoice.issue_date or today()
     invoice.year = invoice.issue_date.year
     _check_simplified(invoice, lines, invoice.account)
     if not invoice.account.verifactu:
         return None
-    return records.alta_content(invoice=invoice, lines=lines, breakdown=breakdown)
+    return records.alta_prepare(invoice=invoice, lines=lines, breakdown=breakdown)
 
 
 def _issue(
@@ -269,12 +282,13 @@ def _issue(
     """Numbers and saves `invoice` (a new one, or a locked draft with its lines saved) as
     issued, with its record when the account keeps them. Runs inside a transaction."""
     content = _prepare_issue(invoice, lines, breakdown)
-    verifactu = _lock_account(invoice.account)
+    # Under the lock from here to the commit: only what must be serial.
+    verifactu, limited = _lock_account_to_issue(invoice.account)
     _check_client_exists(invoice)
     if verifactu and content is None:  # switched on a moment ago
         invoice.account.verifactu = True
-        content = records.alta_content(invoice=invoice, lines=lines, breakdown=breakdown)
-    if new:
+        content = records.alta_prepare(invoice=invoice, lines=lines, breakdown=breakdown)
+    if new and limited:
         check_can_add_invoice(invoice.account)
     if number:
         invoice.number = number
@@ -285,7 +299,9 @@ def _issue(
         )
     invoice.status = Invoice.Status.ISSUED
     try:
-        with transaction.atomic():
+        # No savepoint (two statements under the lock): a violation ends the transaction,
+        # and the ValidationError leaves the caller's atomic block, which rolls it back.
+        with transaction.atomic(savepoint=False):
             invoice.save()
             if new:
                 _save_lines(invoice, lines, replace=False)
