@@ -1,6 +1,8 @@
-"""A list item (InvoiceSummary) is written by a fast path, from invoices or from `.values()`
-rows; it must be exactly what the generic Representation made of the declared fields, with
-the links the Linker wrote (kept here as the oracle), for invoices in every state."""
+"""Fast paths of the invoice representations, held to what they replace, for invoices in
+every state: a list item (InvoiceSummary) from invoices or `.values()` rows is what the
+generic Representation made of the declared fields, with the links the Linker wrote (kept
+here as the oracle); an invoice read for GET with its lines and record as rows
+(`invoice_to_show`) represents as the selector's prefetched invoice did."""
 
 import datetime
 from decimal import Decimal
@@ -10,9 +12,10 @@ from django.utils.text import slugify
 
 from facturagem.api.links import Linker, url_id
 from facturagem.api.serializers import Representation
-from invoices import services
+from invoices import selectors, services
 from invoices.models import Invoice
 from invoices.serializers import SUMMARY_FIELDS, InvoiceOutput, InvoiceSummary
+from invoices.views import invoice_to_show
 from tests.factories import line, make_client, make_invoice, pay
 
 
@@ -119,6 +122,23 @@ def test_an_invoices_links_are_what_the_linker_wrote(invoices, alice):
             output = InvoiceOutput(context=context)
             assert output.get_links(invoice, links) == oracle_links(
                 invoice.account, invoice, links)
+
+
+def test_an_invoice_to_show_represents_as_the_selectors(invoices):
+    services.invoice_register_payment(invoice=invoices[0], amount=Decimal("5.00"))
+    for links in linkers():
+        for invoice in invoices:
+            context = {"links": links, "account": invoice.account, "request": None}
+            expected = InvoiceOutput(
+                selectors.invoice_get(account=invoice.account, invoice_id=invoice.pk),
+                context=context).data
+            shown = InvoiceOutput(invoice_to_show(invoice.account, str(invoice.pk)),
+                                  context=context).data
+
+            assert shown == expected
+            assert [kind(v) for v in shown.values()] == [kind(v) for v in expected.values()]
+            assert [kind(v) for line in shown["lines"] for v in line.values()] == [
+                kind(v) for line in expected["lines"] for v in line.values()]
 
 
 def test_the_list_renders_rows_in_its_queries(api, alice, invoices,
