@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -282,6 +282,14 @@ def _issue(
     """Numbers and saves `invoice` (a new one, or a locked draft with its lines saved) as
     issued, with its record when the account keeps them. Runs inside a transaction."""
     content = _prepare_issue(invoice, lines, breakdown)
+    # PostgreSQL checks foreign keys at commit: a new invoice's lines go in before the lock,
+    # under its id taken from the sequence now, and the invoice alone (frozen already, when
+    # the account keeps records) under the lock. On SQLite the whole transaction holds the
+    # database's write lock anyway.
+    lines_first = new and connection.vendor == "postgresql"
+    if lines_first:
+        _reserve_id(invoice)
+        _save_lines(invoice, lines, replace=False)
     # Under the lock from here to the commit: only what must be serial.
     verifactu, limited = _lock_account_to_issue(invoice.account)
     _check_client_exists(invoice)
@@ -298,12 +306,15 @@ def _issue(
             account=invoice.account, year=invoice.year, series=invoice.series
         )
     invoice.status = Invoice.Status.ISSUED
+    # Frozen as it is saved, unless lines are still to go in (the database refuses line
+    # inserts into a frozen invoice).
+    invoice.frozen = verifactu and (lines_first or not new)
     try:
         # No savepoint (two statements under the lock): a violation ends the transaction,
         # and the ValidationError leaves the caller's atomic block, which rolls it back.
         with transaction.atomic(savepoint=False):
-            invoice.save()
-            if new:
+            invoice.save(force_insert=lines_first)
+            if new and not lines_first:
                 _save_lines(invoice, lines, replace=False)
     except IntegrityError as error:
         # The constraint is the last line of defence behind the account lock.
@@ -311,10 +322,19 @@ def _issue(
     invoice.alta_records = []
     if verifactu:
         invoice.alta_records = [records.record_alta(invoice=invoice, content=content)]
-        # Frozen last: the database refuses line inserts into a frozen invoice.
-        Invoice.objects.filter(pk=invoice.pk).update(frozen=True)
-        invoice.frozen = True
+        if not invoice.frozen:  # its lines went in after it: frozen last
+            Invoice.objects.filter(pk=invoice.pk).update(frozen=True)
+            invoice.frozen = True
     return invoice
+
+
+def _reserve_id(invoice: Invoice) -> None:
+    """PostgreSQL: the id the invoice will be inserted with, from its identity sequence."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Invoice._meta.db_table]
+        )
+        invoice.pk = cursor.fetchone()[0]
 
 
 def _new_invoice(
