@@ -8,8 +8,9 @@ consumed). A real sale is never edited once issued: it is corrected by a correct
 
 Everything that can be computed before the account lock is computed before it (lines, the tax
 engine, the record's content and its XML but for the number and the chain link, the account's
-installation); under the lock only what must be serial happens: the plan's count (for an
-account whose plan has one), the number, the chain link, the inserts. On SQLite the IMMEDIATE
+installation; on PostgreSQL a new invoice's lines are even inserted before it); under the lock
+only what must be serial happens: the plan's count (for an account whose plan has one), the
+number, the chain link, the invoice's and the record's inserts. On SQLite the IMMEDIATE
 transaction mode serializes writers instead; database constraints back both.
 """
 
