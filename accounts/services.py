@@ -198,11 +198,11 @@ def session_destroy(*, user: User) -> None:
 def user_for_api_key(api_key: str) -> User | None:
     if not api_key or len(api_key) > 200:
         return None
-    user = (
-        User.objects.select_related("account")
-        .filter(api_key_digest=api_keys.digest(api_key))
-        .first()
-    )
+    # The digest is unique: a slice, not .first() (whose ORDER BY costs every API request).
+    found = User.objects.select_related("account").filter(
+        api_key_digest=api_keys.digest(api_key)
+    )[:1]
+    user = found[0] if found else None
     if user is None or not api_keys.matches(api_key, user_id=user.pk, salt=user.api_key_salt):
         return None
     if not user.is_active or user.account is None or not user.account.is_active:

@@ -186,6 +186,16 @@ AXES_ENABLE_ADMIN = False
 API_RATE_LIMIT_PER_HOUR = env_int("API_RATE_LIMIT_PER_HOUR", 5_000)
 API_ANONYMOUS_RATE_LIMIT_PER_HOUR = env_int("API_ANONYMOUS_RATE_LIMIT_PER_HOUR", 1_000)
 
+# Argon2id first (accounts.hashers: why, and its cost); the others verify the hashes written
+# before it, which each user's next login rewrites as Argon2id.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -7,9 +7,11 @@ fiscal content frozen for good), and maybe `voided` (issued by mistake; its numb
 consumed). A real sale is never edited once issued: it is corrected by a corrective invoice.
 
 Everything that can be computed before the account lock is computed before it (lines, the tax
-engine, the record's content); under the lock only what must be serial happens: the plan's
-count, the number, the chain link, the inserts. On SQLite the IMMEDIATE transaction mode
-serializes writers instead; database constraints back both.
+engine, the record's content and its XML but for the number and the chain link, the account's
+installation; on PostgreSQL a new invoice's lines are even inserted before it); under the lock
+only what must be serial happens: the plan's count (for an account whose plan has one), the
+number, the chain link, the invoice's and the record's inserts. On SQLite the IMMEDIATE
+transaction mode serializes writers instead; database constraints back both.
 """
 
 import datetime
@@ -18,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -28,7 +30,6 @@ from clients.models import Client
 from invoices import numbering, taxes
 from invoices.models import FROZEN_PARTY_FIELDS, ZERO, Invoice, InvoiceLine, Payment
 from verifactu import services as records
-from verifactu.data import Alta
 from webhooks import events
 from webhooks.services import event_emit
 
@@ -237,6 +238,18 @@ def _lock_account(account: Account) -> bool:
     )
 
 
+def _lock_account_to_issue(account: Account) -> tuple[bool, bool]:
+    """`_lock_account`, reading in the same statement whether the account's plan limits its
+    invoices a month (the plan's count then runs under the lock; most accounts have none)."""
+    row = (
+        Account.objects.select_for_update()
+        .filter(pk=account.pk)
+        .values_list("verifactu", "max_invoices_per_month")
+        .first()
+    )
+    return (bool(row[0]), row[1] is not None) if row is not None else (False, False)
+
+
 def _check_client_exists(invoice: Invoice) -> None:
     """Under the account lock, which a client's DELETE takes too: the client is still there
     (a 422, not a foreign-key violation at commit)."""
@@ -246,16 +259,17 @@ def _check_client_exists(invoice: Invoice) -> None:
 
 def _prepare_issue(
     invoice: Invoice, lines: list[InvoiceLine], breakdown: taxes.Breakdown
-) -> Alta | None:
+) -> records.PreparedAlta | None:
     """Before the lock: the issue date, the rules of simplified invoices and, with VERI*FACTU
-    on, the record's whole content but its chain link (a ValidationError says what is
-    missing, e.g. the account's or the client's tax id)."""
+    on, the record's content checked against the AEAT's rules and its XML built but for the
+    number and the chain link (a ValidationError says what is missing, e.g. the account's or
+    the client's tax id)."""
     invoice.issue_date = invoice.issue_date or today()
     invoice.year = invoice.issue_date.year
     _check_simplified(invoice, lines, invoice.account)
     if not invoice.account.verifactu:
         return None
-    return records.alta_content(invoice=invoice, lines=lines, breakdown=breakdown)
+    return records.alta_prepare(invoice=invoice, lines=lines, breakdown=breakdown)
 
 
 def _issue(
@@ -269,12 +283,21 @@ def _issue(
     """Numbers and saves `invoice` (a new one, or a locked draft with its lines saved) as
     issued, with its record when the account keeps them. Runs inside a transaction."""
     content = _prepare_issue(invoice, lines, breakdown)
-    verifactu = _lock_account(invoice.account)
+    # PostgreSQL checks foreign keys at commit: a new invoice's lines go in before the lock,
+    # under its id taken from the sequence now, and the invoice alone (frozen already, when
+    # the account keeps records) under the lock. On SQLite the whole transaction holds the
+    # database's write lock anyway.
+    lines_first = new and connection.vendor == "postgresql"
+    if lines_first:
+        _reserve_id(invoice)
+        _save_lines(invoice, lines, replace=False)
+    # Under the lock from here to the commit: only what must be serial.
+    verifactu, limited = _lock_account_to_issue(invoice.account)
     _check_client_exists(invoice)
     if verifactu and content is None:  # switched on a moment ago
         invoice.account.verifactu = True
-        content = records.alta_content(invoice=invoice, lines=lines, breakdown=breakdown)
-    if new:
+        content = records.alta_prepare(invoice=invoice, lines=lines, breakdown=breakdown)
+    if new and limited:
         check_can_add_invoice(invoice.account)
     if number:
         invoice.number = number
@@ -284,10 +307,15 @@ def _issue(
             account=invoice.account, year=invoice.year, series=invoice.series
         )
     invoice.status = Invoice.Status.ISSUED
+    # Frozen as it is saved, unless lines are still to go in (the database refuses line
+    # inserts into a frozen invoice).
+    invoice.frozen = verifactu and (lines_first or not new)
     try:
-        with transaction.atomic():
-            invoice.save()
-            if new:
+        # No savepoint (two statements under the lock): a violation ends the transaction,
+        # and the ValidationError leaves the caller's atomic block, which rolls it back.
+        with transaction.atomic(savepoint=False):
+            invoice.save(force_insert=lines_first)
+            if new and not lines_first:
                 _save_lines(invoice, lines, replace=False)
     except IntegrityError as error:
         # The constraint is the last line of defence behind the account lock.
@@ -295,10 +323,19 @@ def _issue(
     invoice.alta_records = []
     if verifactu:
         invoice.alta_records = [records.record_alta(invoice=invoice, content=content)]
-        # Frozen last: the database refuses line inserts into a frozen invoice.
-        Invoice.objects.filter(pk=invoice.pk).update(frozen=True)
-        invoice.frozen = True
+        if not invoice.frozen:  # its lines went in after it: frozen last
+            Invoice.objects.filter(pk=invoice.pk).update(frozen=True)
+            invoice.frozen = True
     return invoice
+
+
+def _reserve_id(invoice: Invoice) -> None:
+    """PostgreSQL: the id the invoice will be inserted with, from its identity sequence."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Invoice._meta.db_table]
+        )
+        invoice.pk = cursor.fetchone()[0]
 
 
 def _new_invoice(

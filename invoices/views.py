@@ -161,7 +161,8 @@ class InvoiceDetailView(InvoiceView):
         return selectors.invoice_get(account=self.get_account(), invoice_id=self.kwargs["id"])
 
     def get(self, request, account_id, id, format=None):
-        return self.ok(self.get_object())
+        return self.ok(selectors.invoice_to_show(account=self.get_account(),
+                                                 invoice_id=self.kwargs["id"]))
 
     def put(self, request, account_id, id, format=None):
         invoice = self.get_object()

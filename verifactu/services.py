@@ -2,10 +2,11 @@
 corrects or voids an invoice (one service call each, inside its transaction and under the
 account lock it holds).
 
-`alta_content` runs before the lock: it maps the invoice onto the record's content and says
-what is missing for a valid record (a 422 before anything is written). `record_alta` and
-`record_anulacion` run under the lock: they link the content to the chain's last record,
-build its XML and huella, and append it.
+`alta_content` and `alta_prepare` run before the lock: they map the invoice onto the
+record's content, say what is missing for a valid record (a 422 before anything is written),
+and build as much of its XML as depends on neither its number nor the chain. `record_alta`
+and `record_anulacion` run under the lock: they read the chain's last record, finish the
+XML and its huella, and append it.
 """
 
 import dataclasses
@@ -216,11 +217,34 @@ def alta_content(*, invoice, lines, breakdown: taxes.Breakdown) -> data.Alta:
     )
 
 
+@dataclasses.dataclass
+class PreparedAlta:
+    """What `record_alta` needs, computed before the account lock: the record's content,
+    its XML but for the number and the chain, and the account's installation (None until
+    its first record, which creates it under the lock)."""
+
+    content: data.Alta
+    xml: xml.PreparedAlta
+    installation: Installation | None
+
+
+def alta_prepare(*, invoice, lines, breakdown: taxes.Breakdown) -> PreparedAlta:
+    """`alta_content`, checked against the AEAT's rules and built, before the lock."""
+    content = alta_content(invoice=invoice, lines=lines, breakdown=breakdown)
+    try:
+        prepared = xml.prepare_alta(content)
+    except xml.RecordError as error:
+        raise ValidationError({"base": [RECORD_REFUSED.format(error=error)]}) from error
+    installation = Installation.objects.filter(account=invoice.account).first()
+    return PreparedAlta(content=content, xml=prepared, installation=installation)
+
+
 # -- the chain (under the account lock) -----------------------------------------------------------
 
 
-def _installation(account: Account) -> Installation:
-    installation = Installation.objects.filter(account=account).first()
+def _installation(account: Account, known: Installation | None = None) -> Installation:
+    """The account's installation (an account has one; `known` was read before the lock)."""
+    installation = known or Installation.objects.filter(account=account).first()
     if installation is None:
         stamp = timezone.now().strftime("%Y%m%d%H%M%S")
         installation = Installation.objects.create(
@@ -232,18 +256,22 @@ def _installation(account: Account) -> Installation:
 def _previous(installation: Installation, now: datetime.datetime) -> Record | None:
     """The chain's last record, after checking it links to the one before it and that the
     clock has not gone back (Orden HAC/1177/2024 art. 7.i)."""
-    last = (
+    # The last two in one read: the one before the last is (almost always) its `previous`.
+    last, *before_last = (
         Record.objects.filter(installation=installation)
         .order_by("-position")
-        .only("id", "previous_id", "previous_hash", "hash", "issuer_tax_id",
-              "invoice_number", "issue_date", "generated_at")
-        .first()
-    )
+        .only("id", "position", "previous_id", "previous_hash", "hash", "issuer_tax_id",
+              "invoice_number", "issue_date", "generated_at")[:2]
+    ) or [None]
     if last is None:
         return None
     if last.previous_id is not None:
-        before = Record.objects.filter(pk=last.previous_id).values_list("hash", flat=True)
-        if last.previous_hash != before.first():
+        if before_last and before_last[0].pk == last.previous_id:
+            previous_hash = before_last[0].hash
+        else:
+            before = Record.objects.filter(pk=last.previous_id).values_list("hash", flat=True)
+            previous_hash = before.first()
+        if last.previous_hash != previous_hash:
             logger.critical("VERI*FACTU chain broken after record %s", last.pk)
             raise ValidationError({"base": [CHAIN_BROKEN]})
     if datetime.datetime.fromisoformat(last.generated_at) > now + datetime.timedelta(minutes=1):
@@ -295,13 +323,24 @@ def _store(*, installation: Installation, invoice, kind: str, invoice_type: str,
 
 
 def _append(
-    *, invoice, kind: str, content: data.Alta | data.Anulacion, invoice_type: str = ""
+    *,
+    invoice,
+    kind: str,
+    content: data.Alta | data.Anulacion,
+    invoice_type: str = "",
+    prepared: PreparedAlta | None = None,
 ) -> Record:
-    installation = _installation(invoice.account)
+    installation = _installation(invoice.account, prepared.installation if prepared else None)
     now, last, previous = _link(installation)
     try:
-        built = xml.build(content, previous=previous, software=software(installation),
-                          generated_at=now)
+        if prepared is not None:
+            built = xml.finish_alta(
+                prepared.xml, number=content.invoice.number, external_ref=content.external_ref,
+                previous=previous, software=software(installation), generated_at=now,
+            )
+        else:
+            built = xml.build(content, previous=previous, software=software(installation),
+                              generated_at=now)
     except xml.RecordError as error:
         raise ValidationError({"base": [RECORD_REFUSED.format(error=error)]}) from error
     return _store(installation=installation, invoice=invoice, kind=kind,
@@ -315,16 +354,20 @@ def _queue_send(installation_id: int) -> None:
     sending.after_record(installation_id)
 
 
-def record_alta(*, invoice, content: data.Alta) -> Record:
+def record_alta(*, invoice, content: data.Alta | PreparedAlta) -> Record:
     """Appends the RegistroAlta of `invoice`, just numbered and saved, to its account's
-    chain. Call under the account lock, in the transaction that issued the invoice."""
-    content = dataclasses.replace(
-        content,
-        invoice=dataclasses.replace(content.invoice, number=invoice.number),
+    chain. Call under the account lock, in the transaction that issued the invoice.
+    `content` from `alta_prepare` (once: its XML is finished in place) leaves only the
+    number, the chain link and the huella to do here."""
+    prepared = content if isinstance(content, PreparedAlta) else None
+    alta = prepared.content if prepared is not None else content
+    alta = dataclasses.replace(
+        alta,
+        invoice=dataclasses.replace(alta.invoice, number=invoice.number),
         external_ref=str(invoice.pk),
     )
-    return _append(invoice=invoice, kind=Record.Kind.ALTA, content=content,
-                   invoice_type=content.invoice_type)
+    return _append(invoice=invoice, kind=Record.Kind.ALTA, content=alta,
+                   invoice_type=alta.invoice_type, prepared=prepared)
 
 
 def _never_registered(alta: Record | None) -> bool:

@@ -557,14 +557,29 @@ def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
 
-def _build_alta(
-    alta: Alta, previous: PreviousRecord | None, software: Software, stamp: str
-) -> BuiltRecord:
+class PreparedAlta(NamedTuple):
+    """A RegistroAlta checked and built up to ImporteTotal, before its number, its external
+    reference and its chain link are known (`prepare_alta`; `finish_alta` completes it)."""
+
+    alta: Alta
+    root: etree._Element
+    number: etree._Element  # IDFactura/NumSerieFactura, filled in by finish_alta
+    issue_date: str
+    total_tax: str
+    total_amount: str
+
+
+def prepare_alta(alta: Alta) -> PreparedAlta:
+    """Checks `alta` against the AEAT's rules (RecordError) and builds all of its record that
+    depends on neither its number nor the chain: the work that needs no account lock."""
     checked = _check_alta(alta)
     root = etree.Element(_Q["RegistroAlta"], nsmap=_NSMAP)
     _sub(root, "IDVersion", ID_VERSION)
-    _invoice_id(root, "IDFactura", alta.invoice, "IDFactura")
-    _external_ref(root, alta.external_ref)
+    block = _sub(root, "IDFactura")
+    _sub(block, "IDEmisorFactura", _nif("IDFactura/IDEmisorFactura", alta.invoice.issuer_nif))
+    number = _sub(block, "NumSerieFactura")
+    issue_date = _date("IDFactura/FechaExpedicionFactura", alta.invoice.issue_date)
+    _sub(block, "FechaExpedicionFactura", issue_date)
     _sub(
         root,
         "NombreRazonEmisor",
@@ -593,7 +608,6 @@ def _build_alta(
                 "CuotaRecargoRectificado",
                 _amount(f"{field}/CuotaRecargoRectificado", amounts.surcharge),
             )
-    issue_date = _date("IDFactura/FechaExpedicionFactura", alta.invoice.issue_date)
     if alta.operation_date is not None and alta.operation_date != alta.invoice.issue_date:
         _sub(root, "FechaOperacion", _date("FechaOperacion", alta.operation_date))
     _sub(
@@ -615,17 +629,43 @@ def _build_alta(
             _sub(detail, name, literal)
     _sub(root, "CuotaTotal", total_tax)
     _sub(root, "ImporteTotal", total_amount)
+    return PreparedAlta(alta, root, number, issue_date, total_tax, total_amount)
+
+
+def finish_alta(
+    prepared: PreparedAlta,
+    *,
+    number: str,
+    external_ref: str,
+    previous: PreviousRecord | None,
+    software: Software,
+    generated_at: datetime.datetime,
+) -> BuiltRecord:
+    """The record of `prepare_alta`, numbered, referenced and chained to `previous` (the
+    work under the account lock). Consumes `prepared`: it finishes its tree in place."""
+    try:
+        stamp = formats.timestamp(generated_at)
+    except (TypeError, ValueError) as error:
+        raise RecordError("FechaHoraHusoGenRegistro", str(error)) from None
+    _check_previous(previous)
+    _check_software(software)
+    root = prepared.root
+    prepared.number.text = _number("IDFactura/NumSerieFactura", number)
+    if external_ref:  # right after IDFactura, as the schema orders it
+        reference = etree.Element(_Q["RefExterna"])
+        reference.text = _text("RefExterna", external_ref, EXTERNAL_REF_LIMIT)
+        root.insert(2, reference)
     previous_hash = _chain(root, previous)
     _software(root, software)
     _sub(root, "FechaHoraHusoGenRegistro", stamp)
     _sub(root, "TipoHuella", HASH_TYPE)
     own_hash = huella.alta_hash(
-        issuer_nif=alta.invoice.issuer_nif,
-        number=alta.invoice.number,
-        issue_date=issue_date,
-        invoice_type=alta.invoice_type,
-        total_tax=total_tax,
-        total_amount=total_amount,
+        issuer_nif=prepared.alta.invoice.issuer_nif,
+        number=number,
+        issue_date=prepared.issue_date,
+        invoice_type=prepared.alta.invoice_type,
+        total_tax=prepared.total_tax,
+        total_amount=prepared.total_amount,
         previous_hash=previous_hash,
         generated_at=stamp,
     )
@@ -636,9 +676,18 @@ def _build_alta(
         hash=own_hash,
         previous_hash=previous_hash,
         generated_at=stamp,
-        issue_date=issue_date,
-        total_tax=total_tax,
-        total_amount=total_amount,
+        issue_date=prepared.issue_date,
+        total_tax=prepared.total_tax,
+        total_amount=prepared.total_amount,
+    )
+
+
+def _build_alta(
+    alta: Alta, previous: PreviousRecord | None, software: Software, generated_at
+) -> BuiltRecord:
+    return finish_alta(
+        prepare_alta(alta), number=alta.invoice.number, external_ref=alta.external_ref,
+        previous=previous, software=software, generated_at=generated_at,
     )
 
 
@@ -704,7 +753,7 @@ def build(
     _check_previous(previous)
     _check_software(software)
     if isinstance(content, Alta):
-        return _build_alta(content, previous, software, stamp)
+        return _build_alta(content, previous, software, generated_at)
     if isinstance(content, Anulacion):
         return _build_anulacion(content, previous, software, stamp)
     raise TypeError(f"build() takes an Alta or an Anulacion, not {type(content).__name__}")

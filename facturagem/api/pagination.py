@@ -24,6 +24,8 @@ class Windowed(Protocol):
 
     def window(self, offset: int, limit: int) -> tuple[int, list[Any]]: ...
 
+    def values(self, *fields: str) -> "Windowed": ...
+
 
 @dataclass(frozen=True)
 class Page:

@@ -8,11 +8,14 @@ as GitHub's API writes it). Beyond the limit: 429 with `Retry-After` (seconds).
 """
 
 import contextlib
+import datetime
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router
 from rest_framework.throttling import BaseThrottle
 
 from accounts.limits import api_rate_limit
@@ -69,20 +72,63 @@ def _caller(request) -> tuple[str, int]:
     return f"address:{client_address(request)}", settings.API_ANONYMOUS_RATE_LIMIT_PER_HOUR
 
 
+def _count_in_database(backend: DatabaseCache, bucket: str, window: int) -> int:
+    """One statement, the count it leaves: an upsert into the database cache's table.
+
+    Django's DatabaseCache has no atomic increment: `add` + `incr` cost ten statements
+    (two of them a COUNT of the whole table) and two transactions per request, and `incr`
+    reset the window's expiry to the cache's default timeout. These rows are written and
+    read only here, as a plain number (the key's `rate:` prefix keeps them apart from the
+    pickled `ratelimit:` rows an older version wrote); they expire with their window, and a
+    caller's first request of a window deletes the table's expired rows."""
+    key = backend.make_and_validate_key(f"rate:{bucket}:{window}")
+    expires = datetime.datetime.fromtimestamp(window + WINDOW_SECONDS + 60, tz=datetime.UTC)
+    connection = connections[router.db_for_write(backend.cache_model_class)]
+    if not settings.USE_TZ:
+        expires = expires.replace(tzinfo=None)
+    expires = connection.ops.adapt_datetimefield_value(expires)
+    # The table's name is the setting's (CACHES LOCATION), quoted; the values are parameters.
+    table = connection.ops.quote_name(backend._table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, '1', %s) "  # noqa: S608
+            f"ON CONFLICT (cache_key) DO UPDATE "
+            f"SET value = CAST(CAST({table}.value AS INTEGER) + 1 AS TEXT) RETURNING value",
+            [key, expires],
+        )
+        count = int(cursor.fetchone()[0])
+        if count == 1:  # once a window per caller: what has expired goes (an index range)
+            now = datetime.datetime.now(tz=datetime.UTC)
+            if not settings.USE_TZ:
+                now = now.replace(tzinfo=None)
+            cursor.execute(
+                f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608
+                [connection.ops.adapt_datetimefield_value(now.replace(microsecond=0))],
+            )
+    return count
+
+
+def _count_in_cache(bucket: str, window: int) -> int:
+    key = f"ratelimit:{bucket}:{window}"
+    if cache.add(key, 1, timeout=WINDOW_SECONDS + 60):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=WINDOW_SECONDS + 60)
+        return 1
+
+
 def consume(request) -> RateLimit:
     """Counts one request of this caller in the current window."""
     bucket, limit = _caller(request)
     now = int(time.time())
     window = now - now % WINDOW_SECONDS
-    key = f"ratelimit:{bucket}:{window}"
-    if cache.add(key, 1, timeout=WINDOW_SECONDS + 60):
-        count = 1
+    backend = caches["default"]
+    if isinstance(backend, DatabaseCache):
+        count = _count_in_database(backend, bucket, window)
     else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=WINDOW_SECONDS + 60)
-            count = 1
+        count = _count_in_cache(bucket, window)
     return RateLimit(
         limit=limit,
         remaining=max(0, limit - count),

@@ -198,7 +198,13 @@ class ApiView(APIView):
         """PUT and DELETE: 200 with an empty body (a legacy client's expectation)."""
         return Response(None, status=200)
 
-    def page(self, queryset: QuerySet, serializer_class: type[serializers.Serializer]) -> Response:
+    def page(self, queryset: QuerySet | pagination.Windowed,
+             serializer_class: type[serializers.Serializer]) -> Response:
+        # A summary that declares the columns it reads renders from rows, not model
+        # instances (a page of 25 spent a sixth of its time building instances).
+        row_fields = getattr(serializer_class, "row_fields", None)
+        if row_fields and isinstance(queryset, QuerySet | pagination.Windowed):
+            queryset = queryset.values(*row_fields)
         page = pagination.paginate(queryset, self.params)
         data = serializer_class(page.items, many=True, context=self.get_serializer_context()).data
         query = {

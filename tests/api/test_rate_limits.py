@@ -2,15 +2,20 @@
 one), X-RateLimit-Limit / -Remaining / -Reset on every API response, 429 with Retry-After
 beyond; the limit is the service's default, or the account's own (its plan's)."""
 
+import datetime
 import time
 import uuid
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.limits import api_rate_limit
+from facturagem.api import throttling
 from facturagem.api.exceptions import RATE_LIMITED
 from heroku.services import resource_change_plan, resource_provision
 from tests.factories import make_client
@@ -125,14 +130,47 @@ def test_the_count_lives_in_the_shared_database_cache(api, alice, settings):
         settings.API_RATE_LIMIT_PER_HOUR = 2
         answers = [api.send("GET", "/api/v1/accounts.json", key=alice.api_key).status_code
                    for _ in range(3)]
-        from django.db import connection
-
         with connection.cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM facturagem_cache")
             rows = cursor.fetchone()[0]
 
     assert answers == [200, 200, 429]
     assert rows >= 1
+
+
+def test_the_database_cache_counts_in_one_statement_until_the_window_ends(
+    db, django_assert_num_queries
+):
+    """An upsert per request (Django's add + incr took ten statements); the row lives until
+    its window ends (incr used to cut it to the cache's five-minute default), and a new
+    window's first request clears expired rows."""
+    backend = DatabaseCache("facturagem_cache", {})
+    call_command("createcachetable", "facturagem_cache", verbosity=0)
+    backend.clear()
+    with connection.cursor() as cursor:  # left by a window two hours ago
+        cursor.execute(
+            "INSERT INTO facturagem_cache (cache_key, value, expires) "
+            "VALUES (':1:rate:user:0:0', '9', %s)",
+            [connection.ops.adapt_datetimefield_value(
+                timezone.now().replace(microsecond=0) - datetime.timedelta(hours=2))],
+        )
+    window = int(time.time()) // 3600 * 3600
+    first = throttling._count_in_database(backend, "user:1", window)
+    with django_assert_num_queries(1):
+        second = throttling._count_in_database(backend, "user:1", window)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key, value FROM facturagem_cache")
+        rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT COUNT(*) FROM facturagem_cache WHERE expires > %s",
+            [connection.ops.adapt_datetimefield_value(
+                timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=60))],
+        )
+        lasting = cursor.fetchone()[0]
+
+    assert (first, second) == (1, 2)
+    assert rows == [(f":1:rate:user:1:{window}", "2")]
+    assert lasting == 1
 
 
 def test_a_client_list_still_pins_its_queries(api, alice, django_assert_max_num_queries):
