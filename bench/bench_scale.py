@@ -260,15 +260,24 @@ def function_case(call):
 
 
 class LockClock:
-    """Timestamps the account row's SELECT … FOR UPDATE (an execute_wrapper)."""
+    """How long the account row stays locked: from the moment its SELECT … FOR UPDATE
+    returns to the end of the commit that releases it — the first on_commit callback, run
+    right after (the service's own callbacks, queueing the send and the webhooks, come
+    after the lock is gone). As bench_api.py measures it. An execute_wrapper."""
 
     def __init__(self):
-        self.locked_at = None
+        self.held_ms = None
 
     def __call__(self, execute, sql, params, many, context):
-        if self.locked_at is None and "FOR UPDATE" in sql and "accounts_account" in sql:
-            self.locked_at = time.perf_counter()
-        return execute(sql, params, many, context)
+        result = execute(sql, params, many, context)
+        if self.held_ms is None and "FOR UPDATE" in sql and "accounts_account" in sql:
+            taken = time.perf_counter()
+
+            def released():
+                self.held_ms = (time.perf_counter() - taken) * 1000
+
+            transaction.on_commit(released, robust=True)
+        return result
 
 
 def create_case(account, client):
@@ -282,7 +291,7 @@ def create_case(account, client):
             invoice_create(account=account, client=client, lines=lines, data={})
             ended = time.perf_counter()
         create_times.append((ended - started) * 1000)
-        lock_times.append((ended - clock.locked_at) * 1000)
+        lock_times.append(clock.held_ms)
     return statistics.median(create_times[1:]), statistics.median(lock_times[1:])
 
 
@@ -407,6 +416,10 @@ def main():
             values = [by_size[label][name][column] for label, _ in SIZES]
             if values[0] is None:
                 continue
+            if name == "page 2000":
+                # Past the end at 1k (an empty page, nothing to render): the deepest page
+                # that exists there, its last, is what page 2000 at 100k is held to.
+                values[0] = by_size["1k"]["last page"][column]
             ratios.append(values[2] / values[0] if values[0] else float("inf"))
             if name in unlisted:
                 continue
@@ -427,6 +440,7 @@ def main():
                           f" ms at {label}")
     print(f"\n(ms: the whole request in-process; db ms: its list queries run alone. List cases:"
           f" 100k within 2x of 1k on both, differences under {FLOOR_MS} ms count as equal;"
+          f" page 2000 is past the end at 1k and is held to the 1k account's last page;"
           f" numbering < 1 ms; lock held < 3 ms; medians of {RUNS} runs;"
           f" {time.perf_counter() - started:.0f} s in all)")
     print("scale targets: met" if not missed else f"scale targets: NOT met: {', '.join(missed)}")
