@@ -16,12 +16,7 @@ module written in a temporary directory): its user's hash is PBKDF2 and stays PB
 import argparse
 import json
 import os
-import secrets
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,8 +24,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import served  # bench/served.py (a script's own folder is on sys.path)
+
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct horse battery staple"
 PBKDF2_SETTINGS = """from facturagem.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = [  # Django's default order: PBKDF2 first
@@ -41,30 +37,11 @@ PASSWORD_HASHERS = [  # Django's default order: PBKDF2 first
 
 
 def environment(tmp: Path, settings_module: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE=settings_module,
+    return served.environment(
+        tmp, DJANGO_SETTINGS_MODULE=settings_module, GUNICORN_LOG_LEVEL="warning",
         PYTHONPATH=os.pathsep.join([str(tmp), str(ROOT)]),
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(45),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="false",
-        STATIC_ROOT=str(tmp / "static"),
-        WEB_CONCURRENCY="2",
-        GUNICORN_LOG_LEVEL="warning",
-        API_RATE_LIMIT_PER_HOUR="100000",
-        API_ANONYMOUS_RATE_LIMIT_PER_HOUR="100000",
         DATABASE_URL=f"sqlite:///{tmp / 'login.sqlite3'}",
     )
-    return env
-
-
-def manage(*args: str, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=600, check=True,
-    )
-    return result.stdout
 
 
 def call(base: str, method: str, path: str, body: bytes | None = None) -> tuple[int, float]:
@@ -84,7 +61,7 @@ def call(base: str, method: str, path: str, body: bytes | None = None) -> tuple[
 
 def burst(base: str, concurrency: int) -> tuple[list[float], float]:
     """`concurrency` logins at once, and one request that needs no hash 50 ms into them."""
-    body = json.dumps({"login": "carol", "password": PASSWORD}).encode()
+    body = json.dumps({"login": "carol", "password": served.PASSWORD}).encode()
     logins: list[tuple[int, float]] = []
     other: list[tuple[int, float]] = []
     start = threading.Barrier(concurrency + 1)
@@ -116,29 +93,14 @@ def measure(label: str, settings_module: str, rounds: int, concurrency: int,
         if settings_source is not None:
             (tmp / f"{settings_module}.py").write_text(settings_source)
         env = environment(tmp, settings_module)
-        manage("migrate", "--no-input", env=env)
-        manage("createaccount", "carol", "--password", PASSWORD, "--email",
+        served.manage("migrate", "--no-input", env=env)
+        served.manage("createaccount", "carol", "--password", served.PASSWORD, "--email",
                "carol@example.com", "--account-name", "Carol SL", "--tax-id", "B12345674",
                env=env)
-        algorithm = manage("shell", "-c", "from accounts.models import User; "
+        algorithm = served.manage("shell", "-c", "from accounts.models import User; "
                            "print(User.objects.get(login='carol').password.split('$')[0])",
                            env=env).strip().splitlines()[-1]
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        log = (tmp / "gunicorn.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "facturagem.wsgi", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
+        with served.gunicorn(env, tmp / "gunicorn.log") as (_server, base):
             for _ in range(8):  # every worker and thread imported and connected
                 call(base, "GET", "/api/v1/countries/es.json")
             burst(base, 4)
@@ -148,10 +110,6 @@ def measure(label: str, settings_module: str, rounds: int, concurrency: int,
                 times, other = burst(base, concurrency)
                 latencies += times
                 others.append(other)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-            log.close()
     p95 = statistics.quantiles(latencies, n=20)[-1]
     result = {"p50": statistics.median(latencies), "p95": p95,
               "other": statistics.median(others)}

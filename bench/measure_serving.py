@@ -12,47 +12,19 @@ gunicorn.conf.py and production settings (a fresh database, one account):
 """
 
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct horse battery staple"
+import served  # bench/served.py (a script's own folder is on sys.path)
+
 LOCKOUT_MINUTES = 1
 
 
 def environment(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="facturagem.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(45),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="false",
-        STATIC_ROOT=str(tmp / "static"),
-        WEB_CONCURRENCY="2",
-        LOGIN_LOCKOUT_MINUTES=str(LOCKOUT_MINUTES),
-        API_RATE_LIMIT_PER_HOUR="100000",
-        API_ANONYMOUS_RATE_LIMIT_PER_HOUR="100000",
-    )
-    env.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'measure.sqlite3'}")
-    return env
-
-
-def manage(*args: str, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=600, check=True,
-    )
-    return result.stdout
+    return served.environment(tmp, LOGIN_LOCKOUT_MINUTES=str(LOCKOUT_MINUTES))
 
 
 def call(base: str, method: str, path: str, body: bytes | None = None, **headers: str):
@@ -128,28 +100,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         env = environment(tmp)
-        manage("migrate", "--no-input", env=env)
-        created = manage("createaccount", "carol", "--password", PASSWORD, "--email",
+        served.manage("migrate", "--no-input", env=env)
+        created = served.manage("createaccount", "carol", "--password", served.PASSWORD, "--email",
                          "carol@example.com", "--account-name", "Carol SL", "--tax-id",
                          "B12345674", env=env)
         account = created.split("account: ")[1].split()[0]
         key = created.split("api_key: ")[1].split()[0]
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        log = (tmp / "gunicorn.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "facturagem.wsgi", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
+        with served.gunicorn(env, tmp / "gunicorn.log") as (server, base):
             call(base, "GET", "/api/v1/countries/es.json")
             time.sleep(1)
             before = {pid: rss_mib(pid) for pid in workers(server.pid)}
@@ -173,19 +130,15 @@ def main() -> None:
                 after_text = f", Retry-After {retry}" if retry else ""
                 print(f"  attempt {attempt:>3}: {status}{after_text}")
             locked_at = time.monotonic()
-            print(f"  the right password at once: {login(base, PASSWORD)[0]}")
+            print(f"  the right password at once: {login(base, served.PASSWORD)[0]}")
             while True:
-                status, _ = login(base, PASSWORD)
+                status, _ = login(base, served.PASSWORD)
                 if status == 200:
                     break
                 time.sleep(5)
             waited = time.monotonic() - locked_at
             print(f"  the right password works again {waited:.0f} s after the 200th attempt "
                   f"(LOGIN_LOCKOUT_MINUTES={LOCKOUT_MINUTES}; counted from the 5th failure)")
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-            log.close()
 
 
 if __name__ == "__main__":

@@ -553,6 +553,20 @@ def _external_ref(parent: etree._Element, external_ref: str) -> None:
         _sub(parent, "RefExterna", _text("RefExterna", external_ref, EXTERNAL_REF_LIMIT))
 
 
+def _stamp_after_checks(
+    generated_at: datetime.datetime, previous: PreviousRecord | None, software: Software
+) -> str:
+    """FechaHoraHusoGenRegistro of `generated_at`, once the chain link and the software
+    block are known to be valid (what every record's tail carries)."""
+    try:
+        stamp = formats.timestamp(generated_at)
+    except (TypeError, ValueError) as error:
+        raise RecordError("FechaHoraHusoGenRegistro", str(error)) from None
+    _check_previous(previous)
+    _check_software(software)
+    return stamp
+
+
 def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
@@ -643,12 +657,7 @@ def finish_alta(
 ) -> BuiltRecord:
     """The record of `prepare_alta`, numbered, referenced and chained to `previous` (the
     work under the account lock). Consumes `prepared`: it finishes its tree in place."""
-    try:
-        stamp = formats.timestamp(generated_at)
-    except (TypeError, ValueError) as error:
-        raise RecordError("FechaHoraHusoGenRegistro", str(error)) from None
-    _check_previous(previous)
-    _check_software(software)
+    stamp = _stamp_after_checks(generated_at, previous, software)
     root = prepared.root
     prepared.number.text = _number("IDFactura/NumSerieFactura", number)
     if external_ref:  # right after IDFactura, as the schema orders it
@@ -746,12 +755,7 @@ def build(
     stamped `generated_at` (an aware datetime; written in Madrid time, whole seconds).
 
     Raises RecordError when the content breaks a rule the AEAT enforces."""
-    try:
-        stamp = formats.timestamp(generated_at)
-    except (TypeError, ValueError) as error:
-        raise RecordError("FechaHoraHusoGenRegistro", str(error)) from None
-    _check_previous(previous)
-    _check_software(software)
+    stamp = _stamp_after_checks(generated_at, previous, software)
     if isinstance(content, Alta):
         return _build_alta(content, previous, software, generated_at)
     if isinstance(content, Anulacion):
@@ -782,12 +786,7 @@ def resend(
     operation `flags` given (e.g. Subsanacion S and RechazoPrevio X), and a new chain link —
     `previous`, `software`, `generated_at` and so its own huella (the flags are not hashed).
     The literals hashed are the stored record's own, never computed again."""
-    try:
-        stamp = formats.timestamp(generated_at)
-    except (TypeError, ValueError) as error:
-        raise RecordError("FechaHoraHusoGenRegistro", str(error)) from None
-    _check_previous(previous)
-    _check_software(software)
+    stamp = _stamp_after_checks(generated_at, previous, software)
     root = _parse(stored)
     kind = etree.QName(root).localname
     allowed = _FLAGS[kind]
