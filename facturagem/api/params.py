@@ -88,6 +88,8 @@ def clean_text(value: str) -> str:
     the database all refuse it, so it becomes U+FFFD, the replacement character."""
     if "\x00" in value:
         raise ParamsError(NULL_CHARACTER)
+    if value.isascii():  # O(1) in CPython: no surrogate to look for
+        return value
     if _LONE_SURROGATES.search(value):
         return _LONE_SURROGATES.sub("\ufffd", value)
     return value
@@ -113,6 +115,8 @@ def _indexed_hashes_to_lists(value: Any, depth: int = 0) -> Any:
     every operation, so strict mode names it), not a list where a hash of names belongs."""
     if depth > MAX_DEPTH:
         raise ParamsError(MALFORMED_PARAMS.format(name="(nesting)"))
+    if type(value) is str:  # the commonest node first
+        return clean_text(value)
     if isinstance(value, dict):
         converted = {
             clean_text(k) if isinstance(k, str) else k: _indexed_hashes_to_lists(v, depth + 1)
