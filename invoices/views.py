@@ -26,7 +26,9 @@ class InvoiceView(AccountScopedView):
         it is a parameter here, not a URL)."""
         if data.get("client_id") is None:
             return None
-        client = Client.objects.filter(account=self.get_account(), pk=data["client_id"]).first()
+        # At most one (the pk): a slice, without the ORDER BY that .first() adds.
+        found = Client.objects.filter(account=self.get_account(), pk=data["client_id"])[:1]
+        client = found[0] if found else None
         if client is None:
             raise UnprocessableEntity({"client_id": [UNKNOWN_CLIENT]})
         return client

@@ -3,6 +3,7 @@ format, with Rack's bracket syntax (`invoice[lines][][description]`), the resour
 wrapper key unwrapped, and a strict check of the names against what the operation knows.
 """
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -87,6 +88,8 @@ def clean_text(value: str) -> str:
     the database all refuse it, so it becomes U+FFFD, the replacement character."""
     if "\x00" in value:
         raise ParamsError(NULL_CHARACTER)
+    if value.isascii():  # O(1) in CPython: no surrogate to look for
+        return value
     if _LONE_SURROGATES.search(value):
         return _LONE_SURROGATES.sub("\ufffd", value)
     return value
@@ -112,6 +115,8 @@ def _indexed_hashes_to_lists(value: Any, depth: int = 0) -> Any:
     every operation, so strict mode names it), not a list where a hash of names belongs."""
     if depth > MAX_DEPTH:
         raise ParamsError(MALFORMED_PARAMS.format(name="(nesting)"))
+    if type(value) is str:  # the commonest node first
+        return clean_text(value)
     if isinstance(value, dict):
         converted = {
             clean_text(k) if isinstance(k, str) else k: _indexed_hashes_to_lists(v, depth + 1)
@@ -186,18 +191,30 @@ def is_strict(params: Mapping[str, Any]) -> bool:
     return str(params.get("strict", "true")).strip().lower() not in {"false", "0"}
 
 
+@functools.lru_cache(maxsize=256)
+def _allowed(allowed: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The names, and every `x` such that some name starts with `x[` (a hash or a list of
+    hashes whose keys are allowed): what `unexpected` asks for each parameter, once per set
+    of names (a view allows the same ones on every request)."""
+    containers = {
+        name[:index] for name in allowed for index, char in enumerate(name) if char == "["
+    }
+    return frozenset(allowed), frozenset(containers)
+
+
 def unexpected(params: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
     """Names in `params` that `allowed` does not list, in the `lines[][x]` notation."""
-    allowed = set(allowed)
+    names, containers = _allowed(tuple(allowed))
     found: list[str] = []
 
     def walk(node: Mapping[str, Any], prefix: str) -> None:
         for key, value in node.items():
             name = f"{prefix}[{key}]" if prefix else key
-            if name in allowed:
+            if name in names:
                 continue
             list_prefix = f"{name}[]"
-            if isinstance(value, list) and any(a.startswith(list_prefix + "[") for a in allowed):
+            # `list_prefix in containers`: some allowed name starts with `list_prefix[`.
+            if isinstance(value, list) and list_prefix in containers:
                 for item in value:
                     if isinstance(item, Mapping):
                         walk(item, list_prefix)
@@ -205,7 +222,7 @@ def unexpected(params: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
                         found.append(name)
                         break
                 continue
-            if isinstance(value, Mapping) and any(a.startswith(name + "[") for a in allowed):
+            if isinstance(value, Mapping) and name in containers:
                 walk(value, name)
                 continue
             found.append(name)

@@ -171,6 +171,8 @@ def _write_dict(out: list[str], tag: str, name: Any, value: dict) -> None:
             append(f'<{child} type="boolean">{"true" if item else "false"}</{child}>')
         elif kind is Decimal:
             append(f'<{child} type="decimal">{item}</{child}>')
+        elif kind is datetime.date:
+            append(f'<{child} type="date">{item.isoformat()}</{child}>')
         else:
             _write(out, child, key, item)
     append(f"</{tag}>")
@@ -182,13 +184,53 @@ def _write_list(out: list[str], tag: str, name: Any, value: list | tuple) -> Non
         return
     item_name = "error" if name == "errors" else singularize(name)
     item_tag = _tag(item_name)
-    out.append(f'<{tag} type="array">')
+    append = out.append
+    append(f'<{tag} type="array">')
+    # A list's hashes mostly share their keys (an invoice's links: rel and uri).
+    keys = template = None
     for item in value:
         if type(item) is dict:
+            if item_name != "errors":
+                # A hash of plain strings in one format call.
+                values = tuple(item.values())
+                for text in values:
+                    if type(text) is not str or not text:
+                        break
+                else:
+                    joined = "".join(values)
+                    if (
+                        joined.isprintable() and "&" not in joined and "<" not in joined
+                        and ">" not in joined
+                    ):
+                        item_keys = tuple(item)
+                        if item_keys != keys:
+                            keys, template = item_keys, _strings_template(item_tag, item_keys)
+                        if template is not None:
+                            append(template.format(*values))
+                            continue
             _write_dict(out, item_tag, item_name, item)
         else:
             _write(out, item_tag, item_name, item)
-    out.append(f"</{tag}>")
+    append(f"</{tag}>")
+
+
+_TEMPLATES: dict[tuple[str, tuple[Any, ...]], str | None] = {}
+
+
+def _strings_template(tag: str, keys: tuple[Any, ...]) -> str | None:
+    """`<tag><k1>{}</k1><k2>{}</k2></tag>`: a hash of these keys whose values are non-empty
+    strings that need no escaping, as _write_dict writes it. None: not for these keys."""
+    shape = (tag, keys)
+    template = _TEMPLATES.get(shape, False)
+    if template is False:
+        template = None
+        if keys and all(type(key) is str for key in keys):
+            # Element names never hold braces (element_name makes them "-"): format-safe.
+            children = "".join(f"<{child}>{{}}</{child}>" for child in map(_tag, keys))
+            template = f"<{tag}>{children}</{tag}>"
+        if len(_TEMPLATES) < _MAX_TAGS:
+            _TEMPLATES[shape] = template
+    return template
 
 
 def _write_errors(out: list[str], tag: str, errors: dict) -> None:
