@@ -1,5 +1,6 @@
 """Personas (healthchecks style): Alice and Bob each own an account; Bob is the outsider
-in Alice's tests. Every test module uses them."""
+in Alice's tests. Every test module uses them. Staff (a superuser without an account) signs
+in to the admin as `admin_web`."""
 
 import contextlib
 import json
@@ -11,6 +12,7 @@ from django.test import Client
 from accounts import services
 
 PASSWORD = "correct horse battery staple"
+STAFF_PASSWORD = "staff pass phrase 2026"
 
 
 @dataclass
@@ -44,6 +46,21 @@ def alice(db) -> Persona:
 @pytest.fixture
 def bob(db) -> Persona:
     return make_persona("bob", account_name="Bob Ferretería SL", tax_id="12345678Z")
+
+
+@pytest.fixture
+def staff(db):
+    """A staff superuser without an account: admin yes, API no."""
+    from accounts.models import User
+
+    return User.objects.create_superuser("staffer", STAFF_PASSWORD, email="staff@example.com")
+
+
+@pytest.fixture
+def admin_web(client, staff):
+    """Django's test client signed in to the admin as `staff`."""
+    client.force_login(staff)
+    return client
 
 
 class ApiClient(Client):

@@ -18,10 +18,7 @@ from clients.services import client_create
 from invoices import services as invoice_services
 from invoices.admin import READ_ONLY_HELP
 from invoices.models import Invoice, Payment
-
-PASSWORD = "correct horse battery staple"  # the personas' (tests/conftest.py)
-STAFF_PASSWORD = "staff pass phrase 2026"
-
+from tests.conftest import PASSWORD, STAFF_PASSWORD
 
 # -- data -----------------------------------------------------------------------------------
 
@@ -69,18 +66,6 @@ def legacy(request, alice):
     for persona in personas:
         persona.account.verifactu = False
         persona.account.save(update_fields=["verifactu"])
-
-
-@pytest.fixture
-def staff(db) -> User:
-    """A staff superuser without an account: admin yes, API no."""
-    return User.objects.create_superuser("staffer", STAFF_PASSWORD, email="staff@example.com")
-
-
-@pytest.fixture
-def admin_web(client, staff):
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

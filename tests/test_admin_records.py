@@ -5,19 +5,9 @@ by state, each with its XML."""
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from invoices.models import Invoice
 from tests.factories import make_client, make_invoice
 from verifactu.models import Record
-
-STAFF_PASSWORD = "staff pass phrase 2026"
-
-
-@pytest.fixture
-def admin_web(client, db):
-    staff = User.objects.create_superuser("staffer", STAFF_PASSWORD, email="s@example.com")
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

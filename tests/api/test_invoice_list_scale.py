@@ -263,15 +263,6 @@ def test_the_counts_follow_bulk_writes_and_raw_sql(tenants):
     assert_counts_right()
 
 
-@pytest.fixture
-def admin_web(client, db):
-    from accounts.models import User
-
-    client.force_login(User.objects.create_superuser("staffer", "staff pass phrase 2026",
-                                                     email="staff@example.com"))
-    return client
-
-
 def test_the_counts_follow_the_admin(admin_web, alice):
     admin_client = admin_web
     acme = make_client(alice.account)

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.http import parse_header_parameters
 from pypdf import PdfReader
 
-from accounts.models import User
 from invoices import documents
 from invoices.models import Invoice
 from invoices.pdf import MAX_DESCRIPTION_LINE_BREAKS, render_invoice_pdf
@@ -99,13 +98,6 @@ def test_an_ordinary_number_keeps_its_simple_header(api, alice, acme):
     response = api.send("GET", pdf_url(alice, invoice), key=alice.api_key)
 
     assert response["Content-Disposition"] == 'inline; filename="factura-2026-0041.pdf"'
-
-
-@pytest.fixture
-def admin_web(client, db):
-    staff = User.objects.create_superuser("staffer", "staff-password-1", email="s@example.com")
-    client.force_login(staff)
-    return client
 
 
 @pytest.mark.parametrize(("number", "saved_as"), HOSTILE_NUMBERS)

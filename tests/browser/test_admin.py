@@ -8,17 +8,16 @@ from pathlib import Path
 import pytest
 
 from accounts import services as account_services
-from accounts.models import User
 from clients.services import client_create
 from invoices.models import Invoice
 from invoices.services import LineData, invoice_create
+from tests.conftest import STAFF_PASSWORD
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-STAFF_PASSWORD = "staff pass phrase 2026"
 # Set to a directory to keep the admin's screenshots (for a human to look at).
 SCREENSHOTS = os.environ.get("ADMIN_SCREENSHOTS_DIR")
 
@@ -26,11 +25,6 @@ SCREENSHOTS = os.environ.get("ADMIN_SCREENSHOTS_DIR")
 def shoot(page, name: str) -> None:
     if SCREENSHOTS:
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def staff(db) -> User:
-    return User.objects.create_superuser("staffer", STAFF_PASSWORD, email="staff@example.com")
 
 
 @pytest.fixture

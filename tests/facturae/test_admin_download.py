@@ -1,18 +1,10 @@
 """Staff download an invoice's FacturaE documents from its admin page."""
 
-import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from facturae.services import NO_CERTIFICATE
 from tests.factories import make_invoice
 from tests.facturae.conftest import valid_document
-
-
-@pytest.fixture
-def admin_web(client, db):
-    client.force_login(User.objects.create_superuser("staffer", "staff pass phrase 2026"))
-    return client
 
 
 def test_an_invoice_page_links_to_both_documents_and_they_download(admin_web, signer):

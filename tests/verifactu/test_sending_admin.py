@@ -6,19 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from certificates.services import certificate_upload
 from tests.factories import make_invoice
 from tests.verifactu import aeat_standin as aeat
 from verifactu import sending
 from verifactu.models import Record, SendingState, Submission
-
-
-@pytest.fixture
-def admin_web(client, db):
-    staff = User.objects.create_superuser("staffer", "staff-password-1", email="s@example.com")
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

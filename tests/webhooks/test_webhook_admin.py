@@ -7,18 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from tests.webhooks.conftest import subscribe
 from webhooks import crypto, delivery, events
 from webhooks.admin import RETRIED
 from webhooks.models import Attempt, Delivery, Event
-
-
-@pytest.fixture
-def admin_web(client, db):
-    staff = User.objects.create_superuser("staffer", "staff-password-1", email="s@example.com")
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture
