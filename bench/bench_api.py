@@ -28,33 +28,14 @@ Django's full handler and middleware in-process (django.test.Client): no network
 import argparse
 import datetime
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import in_process  # bench/in_process.py (a script's own folder is on sys.path)
 
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.gettempdir()}/facturagem-bench.sqlite3"
-os.environ["DJANGO_SETTINGS_MODULE"] = "facturagem.settings"
-
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-# whitenoise warns that collectstatic has not run: no static file is served here.
-warnings.filterwarnings("ignore", message="No directory at")
-django.setup()
+in_process.setup(debug=False, sqlite="facturagem-bench.sqlite3")
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402

@@ -31,34 +31,22 @@ import os
 import random
 import re
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
     raise SystemExit(
         "bench_scale measures PostgreSQL: set DATABASE_URL=postgres://… (SQLite is refused: "
         "its planner and its costs are not what production runs)"
     )
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ["DJANGO_SETTINGS_MODULE"] = "facturagem.settings"
 
-import warnings  # noqa: E402
+import in_process  # bench/in_process.py (a script's own folder is on sys.path)
 
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at")
-django.setup()
+in_process.setup(debug=False)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -314,7 +302,7 @@ def measure(label: str) -> dict[str, tuple[float, float | None, str]]:
     invoices = Invoice.objects.filter(account=account)
     total = invoices.count()
     last = max(1, -(-total // 25))
-    biggest = (invoices.values("client_id").annotate(n=django.db.models.Count("id"))
+    biggest = (invoices.values("client_id").annotate(n=Count("id"))
                .order_by("-n").first()["client_id"])
     oldest = invoices.exclude(year=None).order_by("year").values_list("year", flat=True)[0]
     month = timezone.localdate().replace(day=1) - datetime.timedelta(days=200)

@@ -16,26 +16,13 @@ floor for the sender alone.
 import argparse
 import os
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import in_process  # bench/in_process.py (a script's own folder is on sys.path)
 
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-os.environ["DEBUG"] = "true"
-if "DATABASE_URL" not in os.environ:
-    database = Path(tempfile.gettempdir()) / "facturagem-bench-sender.sqlite3"
-    for leftover in database.parent.glob(database.name + "*"):
-        leftover.unlink()
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-os.environ["DJANGO_SETTINGS_MODULE"] = "facturagem.settings"
-
-import django  # noqa: E402
-
-django.setup()
+in_process.setup(debug=True, sqlite="facturagem-bench-sender.sqlite3", fresh=True)
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402

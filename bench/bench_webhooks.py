@@ -29,23 +29,13 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-os.environ["DEBUG"] = "true"
-os.environ["WEBHOOKS_ALLOW_PRIVATE_TARGETS"] = "true"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
-if "DATABASE_URL" not in os.environ:
-    database = Path(tempfile.gettempdir()) / "facturagem-bench-webhooks.sqlite3"
-    for leftover in database.parent.glob(database.name + "*"):
-        leftover.unlink()
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-os.environ["DJANGO_SETTINGS_MODULE"] = "facturagem.settings"
 
-import django  # noqa: E402
+import in_process  # bench/in_process.py (a script's own folder is on sys.path)
 
-django.setup()
+in_process.setup(debug=True, sqlite="facturagem-bench-webhooks.sqlite3", fresh=True,
+                 WEBHOOKS_ALLOW_PRIVATE_TARGETS="true")
+ROOT = in_process.ROOT
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

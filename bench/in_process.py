@@ -1,0 +1,37 @@
+"""Django in this process, for the benchmarks that measure it from inside: the repository on
+sys.path, production-like settings (or DEBUG where a benchmark wants the development
+defaults), a SQLite database in the temporary directory unless DATABASE_URL names one."""
+
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup(*, debug: bool, sqlite: str | None = None, fresh: bool = False, **env: str) -> None:
+    """Configures and starts Django. `sqlite`: the database's file name when DATABASE_URL is
+    unset (`fresh`: remove what an earlier run left); `env`: more settings."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ["DEBUG"] = "true" if debug else "false"
+    if not debug:
+        os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+        os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.update(env)
+    if sqlite and "DATABASE_URL" not in os.environ:
+        database = Path(tempfile.gettempdir()) / sqlite
+        if fresh:
+            for leftover in database.parent.glob(database.name + "*"):
+                leftover.unlink()
+        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "facturagem.settings"
+
+    import django
+
+    # whitenoise warns that collectstatic has not run: no static file is served here.
+    warnings.filterwarnings("ignore", message="No directory at")
+    django.setup()
