@@ -82,11 +82,16 @@ def _count_in_database(backend: DatabaseCache, bucket: str, window: int) -> int:
     pickled `ratelimit:` rows an older version wrote); they expire with their window, and a
     caller's first request of a window deletes the table's expired rows."""
     key = backend.make_and_validate_key(f"rate:{bucket}:{window}")
-    expires = datetime.datetime.fromtimestamp(window + WINDOW_SECONDS + 60, tz=datetime.UTC)
     connection = connections[router.db_for_write(backend.cache_model_class)]
-    if not settings.USE_TZ:
-        expires = expires.replace(tzinfo=None)
-    expires = connection.ops.adapt_datetimefield_value(expires)
+
+    def column_value(moment: datetime.datetime):
+        """`moment` as the table's `expires` column takes it (naive when USE_TZ is off)."""
+        if not settings.USE_TZ:
+            moment = moment.replace(tzinfo=None)
+        return connection.ops.adapt_datetimefield_value(moment)
+
+    expires = column_value(
+        datetime.datetime.fromtimestamp(window + WINDOW_SECONDS + 60, tz=datetime.UTC))
     # The table's name is the setting's (CACHES LOCATION), quoted; the values are parameters.
     table = connection.ops.quote_name(backend._table)
     # On PostgreSQL, a statement that is its own transaction commits without waiting for
@@ -107,12 +112,10 @@ def _count_in_database(backend: DatabaseCache, bucket: str, window: int) -> int:
         )
         count = int(cursor.fetchone()[0])
         if count == 1:  # once a window per caller: what has expired goes (an index range)
-            now = datetime.datetime.now(tz=datetime.UTC)
-            if not settings.USE_TZ:
-                now = now.replace(tzinfo=None)
+            now = datetime.datetime.now(tz=datetime.UTC).replace(microsecond=0)
             cursor.execute(
                 f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608
-                [connection.ops.adapt_datetimefield_value(now.replace(microsecond=0))],
+                [column_value(now)],
             )
     return count
 
