@@ -125,6 +125,19 @@ def _is_spanish_nif(tax_id: str) -> bool:
 
 
 @transaction.atomic
+def account_lock(account_id: int, *fields: str) -> tuple | None:
+    """Locks the account row until the transaction ends — what is serial per account
+    (numbering and the chain of records, the plan's counts, a client's deletion against an
+    invoice's creation) takes it — and returns `fields` as they stand under the lock (None
+    when the account is gone)."""
+    return (
+        Account.objects.select_for_update()
+        .filter(pk=account_id)
+        .values_list("pk", *fields)
+        .first()
+    )
+
+
 def account_update(*, account: Account, data: dict[str, Any]) -> Account:
     country = data.get("country", account.country_id)
     merged = {"tax_id": account.tax_id, "iban": account.iban, **data}

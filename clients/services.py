@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.limits import check_can_add_client
 from accounts.models import Account
+from accounts.services import account_lock
 from clients.models import Client
 from facturagem.validators import normalize_tax_id, validate_tax_id
 
@@ -30,7 +31,7 @@ def _apply(client: Client, data: dict[str, Any]) -> Client:
 
 @transaction.atomic
 def client_create(*, account: Account, data: dict[str, Any]) -> Client:
-    Account.objects.select_for_update().filter(pk=account.pk).values_list("pk").first()
+    account_lock(account.pk)
     check_can_add_client(account)
     return _apply(Client(account=account), data)
 
@@ -44,7 +45,7 @@ def client_update(*, client: Client, data: dict[str, Any]) -> Client:
 def client_delete(*, client: Client) -> None:
     # The account lock that creating an invoice takes: an invoice created meanwhile is
     # seen here, or its creation sees this client gone (no foreign-key violation).
-    Account.objects.select_for_update().filter(pk=client.account_id).values_list("pk").first()
+    account_lock(client.account_id)
     if client.invoices.exists():
         raise ValidationError({"base": [CLIENT_HAS_INVOICES]})
     client.delete()

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.limits import check_can_add_invoice
 from accounts.models import Account
+from accounts.services import account_lock
 from clients.models import Client
 from invoices import numbering, taxes
 from invoices.models import FROZEN_PARTY_FIELDS, ZERO, Invoice, InvoiceLine, Payment
@@ -227,27 +228,17 @@ def _save_lines(invoice: Invoice, lines: list[InvoiceLine], *, replace: bool) ->
 # -- issue ----------------------------------------------------------------------------------
 
 
-def _lock_account(account: Account) -> bool:
-    """Locks the account row (numbering, the chain and the plan's count are serial per
-    account) and returns its VERI*FACTU switch as it stands under the lock."""
-    return bool(
-        Account.objects.select_for_update()
-        .filter(pk=account.pk)
-        .values_list("verifactu", flat=True)
-        .first()
-    )
-
-
 def _lock_account_to_issue(account: Account) -> tuple[bool, bool]:
-    """`_lock_account`, reading in the same statement whether the account's plan limits its
-    invoices a month (the plan's count then runs under the lock; most accounts have none)."""
-    row = (
-        Account.objects.select_for_update()
-        .filter(pk=account.pk)
-        .values_list("verifactu", "max_invoices_per_month")
-        .first()
-    )
-    return (bool(row[0]), row[1] is not None) if row is not None else (False, False)
+    """Locks the account row and returns, as they stand under the lock, its VERI*FACTU
+    switch and whether its plan limits its invoices a month (the plan's count then runs
+    under the lock; most accounts have none)."""
+    row = account_lock(account.pk, "verifactu", "max_invoices_per_month")
+    return (bool(row[1]), row[2] is not None) if row is not None else (False, False)
+
+
+def _lock_account(account: Account) -> bool:
+    """Locks the account row; its VERI*FACTU switch as it stands under the lock."""
+    return _lock_account_to_issue(account)[0]
 
 
 def _check_client_exists(invoice: Invoice) -> None:

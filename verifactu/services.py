@@ -25,6 +25,7 @@ from django.utils import timezone
 from stdnum.es import nif as es_nif
 
 from accounts.models import Account
+from accounts.services import account_lock
 from countries.data import EU_MEMBERS
 from invoices import taxes
 from verifactu import data, qr, xml
@@ -411,7 +412,7 @@ def record_resend(*, record: Record) -> Record:
     account lock; 422 unless the record is rejected and nothing later stands for its
     invoice."""
     with transaction.atomic():
-        Account.objects.select_for_update().filter(pk=record.account_id).first()
+        account_lock(record.account_id)
         current = Record.objects.select_related("invoice__account").get(pk=record.pk)
         if current.status != Record.Status.REJECTED:
             raise ValidationError({"base": [RESEND_NOT_REJECTED.format(

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from accounts.services import account_lock
 from webhooks import crypto, events, network
 from webhooks.models import Delivery, Event, Webhook
 
@@ -84,7 +85,7 @@ def webhook_create(
     the service has no key to encrypt it with)."""
     validate_url(url)
     event_types = _check_events(events)
-    Account.objects.select_for_update().filter(pk=account.pk).exists()  # the count is serial
+    account_lock(account.pk)  # the count is serial
     if Webhook.objects.filter(account=account).count() >= MAX_WEBHOOKS:
         raise ValidationError({"base": [TOO_MANY_WEBHOOKS]})
     _check_unique_url(account, url)
