@@ -124,7 +124,7 @@ def _is_spanish_nif(tax_id: str) -> bool:
     return bool(tax_id) and es_nif.is_valid(tax_id)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # in the caller's transaction, which the lock lasts
 def account_lock(account_id: int, *fields: str) -> tuple | None:
     """Locks the account row until the transaction ends — what is serial per account
     (numbering and the chain of records, the plan's counts, a client's deletion against an

@@ -65,10 +65,14 @@ class Record(models.Model):
         ACCEPTED_WITH_ERRORS = "accepted_with_errors", "aceptado con errores"
         REJECTED = "rejected", "rechazado"
 
+    # Neither has an index of its own: record_position_unique starts with the installation,
+    # the indexes below with the account (fewer to write per record, under the account lock).
     installation = models.ForeignKey(
-        Installation, on_delete=models.PROTECT, related_name="records"
+        Installation, on_delete=models.PROTECT, related_name="records", db_index=False
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="records")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
     position = models.PositiveBigIntegerField("posición")
     # One successor per record at most: the chain can never fork.
     previous = models.OneToOneField(
@@ -95,9 +99,7 @@ class Record(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The AEAT's answer, written by the sender.
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     error_code = models.PositiveIntegerField(null=True, blank=True)
     error_description = models.TextField(blank=True, default="")
     csv = models.CharField("CSV", max_length=40, blank=True, default="")
@@ -133,6 +135,9 @@ class Record(models.Model):
             # The sender's read, and the account's warning: its pending records in chain order.
             models.Index(fields=["account", "status", "position"],
                          name="record_pending_in_order"),
+            # The sweep's read of every issuer with records to send: only pending ones.
+            models.Index(fields=["installation"], condition=Q(status="pending"),
+                         name="record_pending_issuers"),
         ]
 
     def __str__(self) -> str:

@@ -21,12 +21,14 @@ from importlib import metadata
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from stdnum.es import nif as es_nif
 
 from accounts.models import Account
 from accounts.services import account_lock
 from countries.data import EU_MEMBERS
+from facturagem import db
 from invoices import taxes
 from verifactu import data, qr, xml
 from verifactu.models import Installation, Record
@@ -298,12 +300,10 @@ def _link(installation: Installation) -> tuple[datetime.datetime, Record | None,
     )
 
 
-def _store(*, installation: Installation, invoice, kind: str, invoice_type: str,
-           issuer_tax_id: str, invoice_number: str, last: Record | None,
-           built: data.BuiltRecord) -> Record:
-    # Once the issue commits (never inside it), a send is queued for the issuer.
-    transaction.on_commit(functools.partial(_queue_send, installation.pk), robust=True)
-    return Record.objects.create(
+def _record(*, installation: Installation, invoice, kind: str, invoice_type: str,
+            issuer_tax_id: str, invoice_number: str, last: Record | None,
+            built: data.BuiltRecord) -> Record:
+    return Record(
         installation=installation,
         account=invoice.account,
         position=1 if last is None else last.position + 1,
@@ -323,14 +323,26 @@ def _store(*, installation: Installation, invoice, kind: str, invoice_type: str,
     )
 
 
-def _append(
+@dataclasses.dataclass(frozen=True)
+class Linked:
+    """A record finished onto the chain as it stood when it was read (`record.previous`,
+    None for the first), not yet written: `record_store` appends it, under the account lock,
+    while `chain_head` still finds that previous record there. Linked ahead of the lock, its
+    INSERT is compiled already (`insert`)."""
+
+    record: Record
+    insert: db.Insert | None = None
+
+
+def _link_record(
     *,
     invoice,
     kind: str,
     content: data.Alta | data.Anulacion,
     invoice_type: str = "",
     prepared: PreparedAlta | None = None,
-) -> Record:
+    ahead: bool = False,
+) -> Linked:
     installation = _installation(invoice.account, prepared.installation if prepared else None)
     now, last, previous = _link(installation)
     try:
@@ -344,9 +356,32 @@ def _append(
                               generated_at=now)
     except xml.RecordError as error:
         raise ValidationError({"base": [RECORD_REFUSED.format(error=error)]}) from error
-    return _store(installation=installation, invoice=invoice, kind=kind,
-                  invoice_type=invoice_type, issuer_tax_id=content.invoice.issuer_nif,
-                  invoice_number=content.invoice.number, last=last, built=built)
+    record = _record(installation=installation, invoice=invoice, kind=kind,
+                     invoice_type=invoice_type, issuer_tax_id=content.invoice.issuer_nif,
+                     invoice_number=content.invoice.number, last=last, built=built)
+    if not ahead:
+        return Linked(record)
+    db.reserve_id(record)
+    return Linked(record, db.insert_later(record))
+
+
+def record_store(linked: Linked) -> Record:
+    """Appends `linked` to its chain. Under the account lock, with the chain's head still
+    the record it was linked to."""
+    # Once the issue commits (never inside it), a send is queued for the issuer.
+    transaction.on_commit(functools.partial(_queue_send, linked.record.installation_id),
+                          robust=True)
+    if linked.insert is not None:
+        return linked.insert.run()
+    linked.record.save(force_insert=True)
+    return linked.record
+
+
+def chain_head(installation: Installation) -> QuerySet:
+    """The id of the chain's last record, as a subquery (for a check under the lock that
+    the chain a record was linked to has not grown since)."""
+    return (Record.objects.filter(installation=installation).order_by("-position")
+            .values("id")[:1])
 
 
 def _queue_send(installation_id: int) -> None:
@@ -355,11 +390,13 @@ def _queue_send(installation_id: int) -> None:
     sending.after_record(installation_id)
 
 
-def record_alta(*, invoice, content: data.Alta | PreparedAlta) -> Record:
-    """Appends the RegistroAlta of `invoice`, just numbered and saved, to its account's
-    chain. Call under the account lock, in the transaction that issued the invoice.
-    `content` from `alta_prepare` (once: its XML is finished in place) leaves only the
-    number, the chain link and the huella to do here."""
+def alta_link(*, invoice, content: data.Alta | PreparedAlta, ahead: bool = False) -> Linked:
+    """The RegistroAlta of `invoice` (numbered, its id known) finished onto its account's
+    chain as it stands. Under the account lock, to store at once (`record_alta`); or
+    `ahead` of it on PostgreSQL (its id reserved, its INSERT compiled), as a guess that
+    stands if `chain_head` still finds the same last record under the lock (else
+    `record_alta` with `content.content`: a PreparedAlta is used once, its XML is finished
+    in place)."""
     prepared = content if isinstance(content, PreparedAlta) else None
     alta = prepared.content if prepared is not None else content
     alta = dataclasses.replace(
@@ -367,8 +404,16 @@ def record_alta(*, invoice, content: data.Alta | PreparedAlta) -> Record:
         invoice=dataclasses.replace(alta.invoice, number=invoice.number),
         external_ref=str(invoice.pk),
     )
-    return _append(invoice=invoice, kind=Record.Kind.ALTA, content=alta,
-                   invoice_type=alta.invoice_type, prepared=prepared)
+    return _link_record(invoice=invoice, kind=Record.Kind.ALTA, content=alta,
+                        invoice_type=alta.invoice_type, prepared=prepared, ahead=ahead)
+
+
+def record_alta(*, invoice, content: data.Alta | PreparedAlta) -> Record:
+    """Appends the RegistroAlta of `invoice`, just numbered and saved, to its account's
+    chain. Call under the account lock, in the transaction that issued the invoice.
+    `content` from `alta_prepare` (once: its XML is finished in place) leaves only the
+    number, the chain link and the huella to do here."""
+    return record_store(alta_link(invoice=invoice, content=content))
 
 
 def _never_registered(alta: Record | None) -> bool:
@@ -388,7 +433,8 @@ def record_anulacion(*, invoice) -> Record:
     )
     content = data.Anulacion(invoice=identity, external_ref=str(invoice.pk),
                              without_prior_record=_never_registered(alta))
-    return _append(invoice=invoice, kind=Record.Kind.ANULACION, content=content)
+    return record_store(_link_record(invoice=invoice, kind=Record.Kind.ANULACION,
+                                     content=content))
 
 
 def _resend_flags(record: Record) -> dict[str, str]:
@@ -430,9 +476,10 @@ def record_resend(*, record: Record) -> Record:
                                generated_at=now)
         except xml.RecordError as error:
             raise ValidationError({"base": [RECORD_REFUSED.format(error=error)]}) from error
-        return _store(installation=installation, invoice=current.invoice, kind=current.kind,
-                      invoice_type=current.invoice_type, issuer_tax_id=current.issuer_tax_id,
-                      invoice_number=current.invoice_number, last=last, built=built)
+        return record_store(Linked(_record(
+            installation=installation, invoice=current.invoice, kind=current.kind,
+            invoice_type=current.invoice_type, issuer_tax_id=current.issuer_tax_id,
+            invoice_number=current.invoice_number, last=last, built=built)))
 
 
 # -- reads ----------------------------------------------------------------------------------------
