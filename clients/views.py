@@ -4,11 +4,12 @@ from django.http import Http404
 from clients import serializers, services
 from clients.models import Client
 from facturagem.api.views import AccountScopedView, resolve_id
+from facturagem.db import by_key
 from facturagem.validators import normalize_tax_id
 
 
 def get_client(account, client_id) -> Client:
-    client = Client.objects.filter(account=account, pk=resolve_id(client_id)).first()
+    client = by_key(Client.objects.filter(account=account, pk=resolve_id(client_id)))
     if client is None:
         raise Http404
     return client

@@ -62,3 +62,10 @@ def drop_covered_index(name: str, table: str, column: str):
         f'DROP INDEX IF EXISTS "{name}"',
         reverse_sql=f'CREATE INDEX "{name}" ON "{table}" ("{column}")',
     )
+
+
+def by_key(queryset: models.QuerySet) -> models.Model | None:
+    """The one row a lookup by primary key finds, or None. Without the model's default
+    ORDER BY, which `.first()` and a slice keep: ordered by name, SQLite walks the
+    account's clients along its name index instead of probing the key (0.6 → 1.3 ms)."""
+    return next(iter(queryset.order_by()[:1]), None)

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from accounts.models import Account
 from facturagem.api.views import resolve_id
+from facturagem.db import by_key
 from invoices.models import Invoice, InvoiceCount, InvoiceLine, Payment
 from verifactu.models import Record
 
@@ -228,14 +229,14 @@ def invoice_get(*, account: Account, invoice_id: str | int, with_details: bool =
     queryset = Invoice.objects.filter(account=account, pk=resolve_id(invoice_id))
     if with_details:
         queryset = with_representation(queryset)
-    invoice = queryset.first()
+    invoice = by_key(queryset)
     if invoice is None:
         raise Http404
     return invoice
 
 
 def payment_get(*, invoice: Invoice, payment_id: str | int) -> Payment:
-    payment = Payment.objects.filter(invoice=invoice, pk=resolve_id(payment_id)).first()
+    payment = by_key(Payment.objects.filter(invoice=invoice, pk=resolve_id(payment_id)))
     if payment is None:
         raise Http404
     return payment

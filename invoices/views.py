@@ -4,6 +4,7 @@ from clients.models import Client
 from clients.views import get_client
 from facturagem.api.exceptions import UnprocessableEntity, flatten_errors
 from facturagem.api.views import AccountScopedView
+from facturagem.db import by_key
 from invoices import selectors, serializers, services
 from invoices.filters import FILTER_PARAMS, InvoiceFilter
 from invoices.models import ZERO, Invoice
@@ -26,9 +27,8 @@ class InvoiceView(AccountScopedView):
         it is a parameter here, not a URL)."""
         if data.get("client_id") is None:
             return None
-        # At most one (the pk): a slice, without the ORDER BY that .first() adds.
-        found = Client.objects.filter(account=self.get_account(), pk=data["client_id"])[:1]
-        client = found[0] if found else None
+        client = by_key(Client.objects.filter(account=self.get_account(),
+                                              pk=data["client_id"]))
         if client is None:
             raise UnprocessableEntity({"client_id": [UNKNOWN_CLIENT]})
         return client
