@@ -288,7 +288,10 @@ class InvoiceOutput(InvoiceLinks, Representation):
     links = LinksField()
 
     def get_taxes(self, invoice) -> list:
-        return TaxOutput(invoice.breakdown(invoice.line_list).taxes, many=True).data
+        # The service's own breakdown when it just computed the invoice's figures.
+        breakdown = getattr(invoice, "tax_breakdown", None) or invoice.breakdown(
+            invoice.line_list)
+        return TaxOutput(breakdown.taxes, many=True).data
 
     def get_corrects(self, invoice) -> dict | None:
         original = invoice.corrects

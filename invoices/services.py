@@ -232,6 +232,7 @@ def _compute(invoice: Invoice, lines: list[InvoiceLine]) -> taxes.Breakdown:
         setattr(invoice, name, value)
     if errors:
         raise ValidationError(errors)
+    invoice.tax_breakdown = breakdown  # computed once: its representation shows the same
     return breakdown
 
 
