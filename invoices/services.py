@@ -374,9 +374,10 @@ def _issue(
     # under its id taken from the sequence now, and the invoice alone (frozen already, when
     # the account keeps records) under the lock; its number and record are guessed before
     # it too. On SQLite the whole transaction holds the database's write lock anyway.
-    if new:
+    if new and invoice.account.max_invoices_per_month is not None:
         # Before the lock (the plan's count is not what numbering and the chain need
         # serial): requests racing at the plan's edge may each pass, one invoice over it.
+        # Accounts without a limit (as loaded for this request: most) skip its query.
         check_can_add_invoice(invoice.account)
     lines_first = new and connection.vendor == "postgresql"
     guess = None
