@@ -1,4 +1,5 @@
 import functools
+import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -346,7 +347,7 @@ class LineInput(InputSerializer):
                     if type(value) not in _PLAIN_INPUTS or value == "":
                         break  # None, "" and nested values: InputSerializer reads them
                     try:
-                        validated[name] = field.run_validation(value)
+                        validated[name] = _validate(field, value)
                     except (serializers.ValidationError, DjangoValidationError):
                         break
                 elif field.required:
@@ -363,6 +364,29 @@ class LineInput(InputSerializer):
 
 # What a line's fast path takes as it comes (bool is not int here: `type` is exact).
 _PLAIN_INPUTS = (str, int)
+
+
+@functools.cache
+def _plain_decimal(max_digits: int, decimal_places: int) -> tuple[re.Pattern, Decimal]:
+    """A decimal written plainly within a DecimalField's digits, and its quantum."""
+    pattern = re.compile(rf"[0-9]{{1,{max_digits - decimal_places}}}"
+                         rf"(?:\.[0-9]{{1,{decimal_places}}})?")
+    return pattern, Decimal(1).scaleb(-decimal_places)
+
+
+def _validate(field: serializers.Field, value: str | int):
+    """`field.run_validation(value)`; for a DecimalField and a plain number within its
+    digits (`19.99`, `3`), what DRF would make of it without DRF's generic steps (the
+    quantize cannot round; the field's own validators still run). Anything else goes
+    through DRF, which words the errors."""
+    if type(field) is serializers.DecimalField and field.max_digits is not None:
+        pattern, quantum = _plain_decimal(field.max_digits, field.decimal_places)
+        text = value if type(value) is str else str(value)
+        if pattern.fullmatch(text):
+            number = Decimal(text).quantize(quantum)
+            field.run_validators(number)
+            return number
+    return field.run_validation(value)
 
 
 class LinesInput(InputSerializer):

@@ -15,6 +15,8 @@ line_values = st.one_of(
                      "Infinity", " 2 ", "12345678901234", "1.23456", "101", "abc", "exempt",
                      "taxed", "Servicio\\n", "a\x00b", "x" * 2001, "\ud800", "  "]),
     st.text(max_size=12),
+    # plain numbers around every field's digits and decimal places
+    st.from_regex(r"[0-9]{1,14}(\.[0-9]{1,5})?", fullmatch=True),
     st.decimals(allow_nan=True, places=3),
     st.lists(st.integers(), max_size=2),
     st.dictionaries(st.text(max_size=2), st.integers(), max_size=1),
