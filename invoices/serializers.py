@@ -292,11 +292,11 @@ class InvoiceOutput(InvoiceLinks, Representation):
         # The service's own breakdown when it just computed the invoice's figures.
         breakdown = getattr(invoice, "tax_breakdown", None) or invoice.breakdown(
             invoice.line_list)
-        return TaxOutput(breakdown.taxes, many=True).data
+        return TaxOutput.nested(self.context).render_many(breakdown.taxes)
 
     def get_corrects(self, invoice) -> dict | None:
         original = invoice.corrects
-        return CorrectedOutput(original).data if original is not None else None
+        return CorrectedOutput.nested(self.context).render(original)
 
     def get_correction_type(self, invoice) -> str | None:
         return invoice.invoice_type if invoice.is_corrective else None
@@ -313,11 +313,11 @@ class InvoiceOutput(InvoiceLinks, Representation):
     def get_verifactu(self, invoice) -> dict | None:
         # The latest: a record sent again after a rejection stands for the invoice.
         alta = (getattr(invoice, "alta_records", None) or [None])[-1]
-        return VerifactuOutput(alta).data if alta is not None else None
+        return VerifactuOutput.nested(self.context).render(alta)
 
     def get_payments(self, invoice) -> list:
         context = {**self.context, "invoice": invoice}
-        return PaymentOutput(invoice.payment_list, many=True, context=context).data
+        return PaymentOutput.nested(context).render_many(invoice.payment_list)
 
 
 # -- input --------------------------------------------------------------------------------

@@ -127,6 +127,21 @@ class Representation(serializers.Serializer):
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return {name: getter(self, instance) for name, getter in self.plan()}
 
+    @classmethod
+    def nested(cls, context: dict[str, Any]) -> "Representation":
+        """An instance to render nested values with (`render`), without DRF's construction
+        of a serializer and its fields (a representation nests four of them per invoice)."""
+        serializer = cls.__new__(cls)
+        serializer.parent = None
+        serializer._context = context
+        return serializer
+
+    def render(self, instance: Any) -> dict[str, Any] | None:
+        return None if instance is None else self.to_representation(instance)
+
+    def render_many(self, items: Any) -> list[dict[str, Any]]:
+        return [self.to_representation(item) for item in items]
+
 
 def _getter(name: str, field: serializers.Field):
     """A `(serializer, obj) -> value` function for one declared output field."""
