@@ -12,13 +12,24 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.sql import InsertQuery
 
 
+def bound(sql: str, params, using: str = DEFAULT_DB_ALIAS) -> tuple[str, tuple | None]:
+    """`sql` with its `params`, ready to send. On PostgreSQL the values are bound into the
+    text now, by psycopg's own quoting (what its client-side cursor does on every execute):
+    adapting fifty values costs a fifth of a millisecond, which is then not spent under a
+    lock."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        return connection.ops.compose_sql(sql, params), None
+    return sql, tuple(params)
+
+
 @dataclasses.dataclass(frozen=True)
 class Insert:
     """The INSERT of one instance, compiled (`insert_later`); `run` sends it."""
 
     instance: models.Model
     sql: str
-    params: tuple
+    params: tuple | None
     using: str
 
     def run(self) -> models.Model:
@@ -38,7 +49,8 @@ def insert_later(instance: models.Model, using: str = DEFAULT_DB_ALIAS) -> Inser
     query = InsertQuery(type(instance))
     query.insert_values(instance._meta.local_concrete_fields, [instance])
     [(sql, params)] = query.get_compiler(using=using).as_sql()
-    return Insert(instance=instance, sql=sql, params=tuple(params), using=using)
+    sql, params = bound(sql, params, using)
+    return Insert(instance=instance, sql=sql, params=params, using=using)
 
 
 def reserve_id(instance: models.Model, using: str = DEFAULT_DB_ALIAS) -> None:

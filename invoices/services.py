@@ -299,7 +299,7 @@ class _Guess:
     verifactu: bool
     alta: records.Linked | None
     insert: db.Insert  # the invoice's, compiled before the lock
-    check: tuple[str, tuple]  # the statement, compiled before the lock
+    check: tuple[str, tuple | None]  # the statement, compiled and bound before the lock
     expected: tuple
 
     def holds(self, *, verifactu: bool) -> bool:
@@ -347,8 +347,8 @@ def _guess_issue(
         expected.append(alta.record.previous_id)
     invoice.status = Invoice.Status.ISSUED
     invoice.frozen = content is not None
-    check = ("SELECT " + ", ".join(sql for sql, _ in facts),
-             tuple(param for _, params in facts for param in params))
+    check = db.bound("SELECT " + ", ".join(sql for sql, _ in facts),
+                     [param for _, params in facts for param in params])
     return _Guess(number=number, verifactu=content is not None, alta=alta,
                   insert=db.insert_later(invoice), check=check, expected=tuple(expected))
 
