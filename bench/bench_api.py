@@ -531,7 +531,7 @@ def main():
         vendor = connection.vendor
         print(f"database: {vendor}, {account.invoices.count()} invoices, VERI*FACTU "
               f"{'on' if account.verifactu else 'off'}, {options.rounds} rounds of "
-              f"{options.seconds:g} s per side and case")
+              f"{options.seconds:g} s per side and case; {in_process.cpu_reference()}")
         queries = {}
         for kind, label, api_call, bare_call in cases:
             api_queries, api_response = queries_of(label, api_call)
@@ -570,6 +570,7 @@ def main():
                   f"over {len(lock.held)} creates (target < {LOCK_TARGET_MS:g} ms median)")
             if held >= LOCK_TARGET_MS:
                 missed.append(f"lock held {held:.2f} ms >= {LOCK_TARGET_MS:g} ms")
+        print(in_process.cpu_reference(), "(at the end)")
         print("targets: met" if not missed else f"targets: NOT met: {'; '.join(missed)}")
 
 

@@ -381,6 +381,7 @@ def main():
             raise SystemExit("the database holds other data: run with --reseed")
         seed()
     print("ANALYZE …", flush=True)
+    print(in_process.cpu_reference(), "(at the start)", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     by_size = {}
@@ -431,6 +432,7 @@ def main():
           f" page 2000 is past the end at 1k and is held to the 1k account's last page;"
           f" numbering < 1 ms; lock held < 3 ms; medians of {RUNS} runs;"
           f" {time.perf_counter() - started:.0f} s in all)")
+    print(in_process.cpu_reference(), "(at the end)")
     print("scale targets: met" if not missed else f"scale targets: NOT met: {', '.join(missed)}")
 
 
