@@ -13,6 +13,7 @@ from stdnum.es import nif as es_nif
 
 from accounts import api_keys
 from accounts.models import Account, User
+from facturagem.db import by_key
 from facturagem.validators import (
     normalize_iban,
     normalize_tax_id,
@@ -211,11 +212,10 @@ def session_destroy(*, user: User) -> None:
 def user_for_api_key(api_key: str) -> User | None:
     if not api_key or len(api_key) > 200:
         return None
-    # The digest is unique: a slice, not .first() (whose ORDER BY costs every API request).
-    found = User.objects.select_related("account").filter(
+    # The digest is unique: one row by it, without an ORDER BY.
+    user = by_key(User.objects.select_related("account").filter(
         api_key_digest=api_keys.digest(api_key)
-    )[:1]
-    user = found[0] if found else None
+    ))
     if user is None or not api_keys.matches(api_key, user_id=user.pk, salt=user.api_key_salt):
         return None
     if not user.is_active or user.account is None or not user.account.is_active:

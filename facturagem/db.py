@@ -53,15 +53,21 @@ def insert_later(instance: models.Model, using: str = DEFAULT_DB_ALIAS) -> Inser
     return Insert(instance=instance, sql=sql, params=params, using=using)
 
 
+def first_row(sql: str, params=None, using: str = DEFAULT_DB_ALIAS) -> tuple | None:
+    """The first row a statement written in SQL returns, or None."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def reserve_id(instance: models.Model, using: str = DEFAULT_DB_ALIAS) -> None:
     """PostgreSQL: gives `instance` the id it will be inserted with, from its table's
     identity sequence (the row may then be referenced before it is written)."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s))",
-            [instance._meta.db_table, instance._meta.pk.column],
-        )
-        instance.pk = cursor.fetchone()[0]
+    [instance.pk] = first_row(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s))",
+        [instance._meta.db_table, instance._meta.pk.column],
+        using,
+    )
 
 
 def drop_covered_index(name: str, table: str, column: str):
@@ -77,7 +83,7 @@ def drop_covered_index(name: str, table: str, column: str):
 
 
 def by_key(queryset: models.QuerySet) -> models.Model | None:
-    """The one row a lookup by primary key finds, or None. Without the model's default
+    """The one row a lookup by a unique key finds, or None. Without the model's default
     ORDER BY, which `.first()` and a slice keep: ordered by name, SQLite walks the
     account's clients along its name index instead of probing the key (0.6 → 1.3 ms)."""
     return next(iter(queryset.order_by()[:1]), None)

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from accounts.models import Account
 from facturagem.api.views import resolve_id
-from facturagem.db import by_key
+from facturagem.db import by_key, first_row
 from invoices.models import Invoice, InvoiceCount, InvoiceLine, Payment
 from verifactu.models import Record
 
@@ -127,10 +127,9 @@ class CountedInvoices:
 
     def _total(self) -> int:
         where, params = self._where()
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT SUM({self._counted()}) FROM {_TABLE} AS c "  # noqa: S608
-                           f"WHERE c.span = %s AND {where}", [self._span, *params])
-            return int(cursor.fetchone()[0] or 0)
+        [total] = first_row(f"SELECT SUM({self._counted()}) FROM {_TABLE} AS c "  # noqa: S608
+                               f"WHERE c.span = %s AND {where}", [self._span, *params])
+        return int(total or 0)
 
     def _locate(self, offset: int) -> tuple[int, bool, datetime.date | None, int] | None:
         """(total, dated, day, invoices before that day) of the day `offset` falls in;
@@ -147,9 +146,7 @@ class CountedInvoices:
             sql, values = _LOCATE_DAY.format(**formats), [*params, offset]
         else:
             sql, values = _LOCATE_MONTH.format(**formats), [*params, offset, *params, offset]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            row = cursor.fetchone()
+        row = first_row(sql, values)
         if row is None:
             return None
         total, before, dated, day = row

@@ -159,9 +159,7 @@ def _number_used(account: Account, year: int, number: str) -> tuple[str, list]:
 
 
 def _first_value(query: tuple[str, list]) -> Any:
-    with connection.cursor() as cursor:
-        cursor.execute(*query)
-        row = cursor.fetchone()
+    row = db.first_row(*query)
     return row[0] if row is not None else None
 
 
@@ -305,9 +303,7 @@ class _Guess:
     def holds(self, *, verifactu: bool) -> bool:
         if verifactu != self.verifactu:
             return False
-        with connection.cursor() as cursor:
-            cursor.execute(*self.check)
-            row = cursor.fetchone()
+        row = db.first_row(*self.check)
         return row is not None and tuple(row) == self.expected
 
 
