@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from stdnum.es import nif as es_nif
@@ -131,12 +132,17 @@ def account_lock(account_id: int, *fields: str) -> tuple | None:
     (numbering and the chain of records, the plan's counts, a client's deletion against an
     invoice's creation) takes it — and returns `fields` as they stand under the lock (None
     when the account is gone)."""
-    return (
-        Account.objects.select_for_update()
-        .filter(pk=account_id)
-        .values_list("pk", *fields)
-        .first()
-    )
+    return _locking(account_id).values_list("pk", *fields).first()
+
+
+def account_lock_statement(account_id: int) -> tuple[str, tuple]:
+    """The SQL and parameters of a statement that takes `account_lock` (inside a
+    transaction), to send together with what follows it in one round trip."""
+    return _locking(account_id).values_list("pk").query.sql_with_params()
+
+
+def _locking(account_id: int) -> QuerySet[Account]:
+    return Account.objects.select_for_update().filter(pk=account_id)
 
 
 def account_update(*, account: Account, data: dict[str, Any]) -> Account:

@@ -16,7 +16,7 @@ each account a table of the median milliseconds of several runs of:
   invoices, rolled back), a create through `invoices.services.invoice_create`, the
   plan-limit count (`accounts.limits.check_can_add_invoice`, the account's limit set high
   so that it always counts) and the time the account row stays locked in a create (from
-  its SELECT … FOR UPDATE to the service's return, i.e. its commit);
+  the moment the statement taking it is sent to the end of the commit: `in_process.LockTimer`);
 
 with the access path of each case's main query (EXPLAIN). The last line says whether the
 targets are met: every list case at 100k within 2x of the same case at 1k (differences under
@@ -247,40 +247,17 @@ def function_case(call):
     return median_ms(call), " | ".join(paths)
 
 
-class LockClock:
-    """How long the account row stays locked: from the moment its SELECT … FOR UPDATE
-    returns to the end of the commit that releases it — the first on_commit callback, run
-    right after (the service's own callbacks, queueing the send and the webhooks, come
-    after the lock is gone). As bench_api.py measures it. An execute_wrapper."""
-
-    def __init__(self):
-        self.held_ms = None
-
-    def __call__(self, execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        if self.held_ms is None and "FOR UPDATE" in sql and "accounts_account" in sql:
-            taken = time.perf_counter()
-
-            def released():
-                self.held_ms = (time.perf_counter() - taken) * 1000
-
-            transaction.on_commit(released, robust=True)
-        return result
-
-
 def create_case(account, client):
     lines = [LineData(description="Servicio de escala", quantity=Decimal("2"),
                       unit_price=Decimal("45.50"), iva_percent=Decimal("21"))]
-    create_times, lock_times = [], []
+    create_times, lock = [], in_process.LockTimer()
     for _ in range(RUNS + 1):
-        clock = LockClock()
-        with connection.execute_wrapper(clock):
+        with connection.execute_wrapper(lock):
             started = time.perf_counter()
             invoice_create(account=account, client=client, lines=lines, data={})
             ended = time.perf_counter()
         create_times.append((ended - started) * 1000)
-        lock_times.append(clock.held_ms)
-    return statistics.median(create_times[1:]), statistics.median(lock_times[1:])
+    return statistics.median(create_times[1:]), statistics.median(lock.held[1:])
 
 
 def _others_write(account, count: int) -> None:
@@ -363,7 +340,7 @@ def measure(label: str) -> dict[str, tuple[float, float | None, str]]:
     client = Customer.objects.get(pk=biggest)
     create_ms, lock_ms = create_case(account, client)
     results["create (service)"] = (create_ms, None, "")
-    results["lock held per create"] = (lock_ms, None, "SELECT … FOR UPDATE to the commit")
+    results["lock held per create"] = (lock_ms, None, "the lock statement sent to the commit")
     return results
 
 

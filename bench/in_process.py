@@ -45,3 +45,28 @@ def cpu_reference() -> str:
 
     best = min(timeit.repeat("sum(range(10000))", number=500, repeat=5)) / 500
     return f"cpu reference: sum(range(10000)) {best * 1e6:.0f} µs"
+
+
+class LockTimer:
+    """How long each transaction holds the account row, as an execute_wrapper: from the moment
+    the statement that takes it (`SELECT … FOR UPDATE` on accounts_account, alone or sent
+    with the writes that follow it) is sent, to the end of the commit that releases it (the
+    on_commit callbacks run right after; this one first among those registered under the
+    lock). Counting from the send, not from the lock's grant, overstates it by up to one
+    round trip: a figure under a target is under it."""
+
+    def __init__(self) -> None:
+        self.held: list[float] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        if "FOR UPDATE" not in sql or '"accounts_account"' not in sql:
+            return execute(sql, params, many, context)
+        import time
+
+        from django.db import transaction
+
+        sent = time.perf_counter()
+        result = execute(sql, params, many, context)
+        transaction.on_commit(
+            lambda: self.held.append((time.perf_counter() - sent) * 1000), robust=True)
+        return result

@@ -35,6 +35,10 @@ class Insert:
     def run(self) -> models.Model:
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, self.params)
+        return self.written()
+
+    def written(self) -> models.Model:
+        """The instance, saved (by `run`, or by a statement that carried `sql`)."""
         self.instance._state.adding = False
         self.instance._state.db = self.using
         return self.instance

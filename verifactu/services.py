@@ -365,12 +365,15 @@ def _link_record(
     return Linked(record, db.insert_later(record))
 
 
-def record_store(linked: Linked) -> Record:
+def record_store(linked: Linked, *, written: bool = False) -> Record:
     """Appends `linked` to its chain. Under the account lock, with the chain's head still
-    the record it was linked to."""
+    the record it was linked to; `written`: its compiled INSERT went in already, in a
+    statement of the caller's."""
     # Once the issue commits (never inside it), a send is queued for the issuer.
     transaction.on_commit(functools.partial(_queue_send, linked.record.installation_id),
                           robust=True)
+    if written:
+        return linked.insert.written()
     if linked.insert is not None:
         return linked.insert.run()
     linked.record.save(force_insert=True)

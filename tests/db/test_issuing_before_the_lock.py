@@ -44,14 +44,14 @@ def meanwhile(monkeypatch):
     """`meanwhile(action)`: `action` runs once, after the next issue's guess and before it
     takes the account lock."""
     pending = []
-    lock = services._lock_account
+    lock = services._lock
 
-    def lock_after(account):
+    def lock_after(account, guess):
         while pending:
             pending.pop()()
-        return lock(account)
+        return lock(account, guess)
 
-    monkeypatch.setattr(services, "_lock_account", lock_after)
+    monkeypatch.setattr(services, "_lock", lock_after)
     return pending.append
 
 
@@ -73,15 +73,18 @@ def chain_verifies(account: Account) -> list[str]:
     return numbers
 
 
-def test_a_guess_that_holds_leaves_two_statements_under_the_lock(account):
+def test_a_guess_that_holds_is_locked_and_written_in_one_round_trip(account):
     with CaptureQueriesContext(connection) as queries:
         invoice = issue(account)
-    statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    locked = next(i for i, q in enumerate(queries.captured_queries) if "FOR UPDATE" in q["sql"])
-    # after the lock: the one check, the invoice's and the record's inserts, the end
-    # (the test's transaction around it: the invoice's ends with its savepoint's release)
-    end = statements.index("RELEASE", locked)
-    assert statements[locked + 1:end + 1] == ["SELECT", "INSERT", "INSERT", "RELEASE"]
+    sent = [q["sql"] for q in queries.captured_queries]
+    locked = next(i for i, sql in enumerate(sent) if "FOR UPDATE" in sql)
+    # the lock, a savepoint, the invoice's and the record's inserts and the check of the
+    # facts, sent as one; then the end (in the test's transaction around it, the invoice's
+    # ends with its savepoint's release)
+    statements = [part.split()[0] for part in sent[locked].split("; ")]
+    assert statements == ["SELECT", "SAVEPOINT", "WITH"]
+    assert sent[locked].count("INSERT INTO") == 2
+    assert sent[locked + 1].split()[0] == "RELEASE"
     assert invoice.number.endswith("/0002")
     assert chain_verifies(account)[-1] == invoice.number
 
@@ -94,6 +97,7 @@ def test_an_issue_overtaken_by_another_numbers_after_it_and_links_to_its_record(
 
     [other] = overtaking
     assert int(invoice.number[-4:]) == int(other.number[-4:]) + 1
+    assert invoice.lines.count() == 1  # written before the lock, kept by the second try
     assert chain_verifies(account)[-2:] == [other.number, invoice.number]
     assert invoice.alta_records[0].previous_id == other.alta_records[0].pk
 
