@@ -9,9 +9,10 @@ consumed). A real sale is never edited once issued: it is corrected by a correct
 Everything that can be computed before the account lock is computed before it (lines, the tax
 engine, the plan's count, the record's content and its XML but for the number and the chain
 link, the account's installation). On PostgreSQL a new invoice's lines are even inserted
-before it, and its number and record guessed (`_Guess`): under the lock one statement checks
-the guess still holds, and the invoice's and the record's inserts follow; when it does not,
-the number and the chain link are worked out again under the lock. On SQLite the IMMEDIATE
+before it, and its number and record guessed (`_Guess`): the round trip that takes the lock
+also inserts the invoice and its record and reads whether what the guess rested on still
+holds; when it does not, those inserts are rolled back to a savepoint and the number and the
+chain link are worked out again under the lock. On SQLite the IMMEDIATE
 transaction mode serializes writers instead; database constraints back both.
 """
 
