@@ -18,7 +18,7 @@ from facturagem.api.serializers import (
     percent_field,
 )
 from invoices import numbering, taxes
-from invoices.models import ZERO, Invoice, Payment
+from invoices.models import ZERO, Invoice, Payment, invoice_url_id
 from invoices.pdf import MAX_DESCRIPTION_LINE_BREAKS, line_breaks
 from verifactu import services as records
 
@@ -130,8 +130,7 @@ def invoice_links(
             {"rel": "account", "uri": f"{account_uri}{suffix}"},
             {"rel": "create", "uri": f"{account_uri}/invoices{suffix}"},
         ]
-    slug = slugify(number.replace("/", "-")) if number else "borrador"
-    uri = f"{account_uri}/invoices/{pk}-{slug}" if slug else f"{account_uri}/invoices/{pk}"
+    uri = f"{account_uri}/invoices/{invoice_url_id(pk, number)}"
     result = [
         {"rel": "self", "uri": f"{uri}{suffix}"},
         {"rel": "account", "uri": f"{account_uri}{suffix}"},

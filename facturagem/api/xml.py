@@ -9,6 +9,7 @@ declarations (billion laughs, external entities) are refused instead of expanded
 import datetime
 import re
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -186,6 +187,9 @@ def _write_list(out: list[str], tag: str, name: Any, value: list | tuple) -> Non
     item_tag = _tag(item_name)
     append = out.append
     append(f'<{tag} type="array">')
+    if _write_string_hashes(out, item_tag, value):
+        append(f"</{tag}>")
+        return
     # A list's hashes mostly share their keys (an invoice's links: rel and uri).
     keys = template = None
     for item in value:
@@ -212,6 +216,30 @@ def _write_list(out: list[str], tag: str, name: Any, value: list | tuple) -> Non
         else:
             _write(out, item_tag, item_name, item)
     append(f"</{tag}>")
+
+
+def _write_string_hashes(out: list[str], tag: str, value: list | tuple) -> bool:
+    """A list of hashes that all share their keys and hold only non-empty strings that need
+    no escaping (an invoice's `links`), written in one format call; False (and nothing
+    written) for any other list. Every test here runs in C over the whole list: per hash,
+    the item-by-item loop below costs five times as much."""
+    if set(map(type, value)) != {dict}:
+        return False
+    shapes = set(map(tuple, value))
+    if len(shapes) != 1:
+        return False
+    texts = list(chain.from_iterable(map(dict.values, value)))
+    # Strings (not a str enum: written by its own rules), none empty (`<rel/>`).
+    if set(map(type, texts)) != {str} or not all(texts):
+        return False
+    joined = "".join(texts)
+    if not joined.isprintable() or "&" in joined or "<" in joined or ">" in joined:
+        return False
+    template = _strings_template(tag, shapes.pop())
+    if template is None:
+        return False
+    out.append((template * len(value)).format(*texts))
+    return True
 
 
 _TEMPLATES: dict[tuple[str, tuple[Any, ...]], str | None] = {}

@@ -149,6 +149,12 @@ string_hashes = st.lists(
     ),
     max_size=4,
 )
+# Lists of hashes that share their keys (every invoice's links): written in one call.
+link_values = st.one_of(texts, st.sampled_from(["self", "http://x/a?b=1", Kind.ISSUED, ""]))
+shared_shapes = st.lists(names, min_size=1, max_size=3, unique=True).flatmap(
+    lambda keys: st.lists(st.fixed_dictionaries({key: link_values for key in keys}),
+                          min_size=1, max_size=5)
+)
 
 
 def outcome(write, *args) -> tuple[str, Any]:
@@ -167,7 +173,9 @@ def test_the_writer_writes_the_bytes_the_element_tree_writer_wrote(root, value):
 
 
 @settings(max_examples=400, deadline=None)
-@given(names, st.one_of(string_hashes, st.dictionaries(names, string_hashes, max_size=3)))
+@given(names, st.one_of(string_hashes, shared_shapes,
+                        st.dictionaries(names, st.one_of(string_hashes, shared_shapes),
+                                        max_size=3)))
 def test_hashes_of_strings_are_written_as_the_element_tree_writer_wrote_them(root, value):
     assert outcome(xml.to_xml, root, value) == outcome(old_to_xml, root, value)
 
