@@ -1,12 +1,9 @@
 import functools
-import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.text import slugify
 from rest_framework import serializers
-from rest_framework.fields import SkipField, empty
 
 from accounts.serializers import validate_iva_rate
 from facturagem.api.links import Linker, url_id
@@ -333,59 +330,7 @@ class LineInput(InputSerializer):
     iva_percent = percent_field(required=False, validators=[validate_iva_rate])
     treatment = serializers.ChoiceField(choices=taxes.TREATMENTS, required=False)
 
-    def run_validation(self, data=empty):
-        """A line whose values are all there as strings or numbers is validated field by
-        field, straight through each field's own `run_validation` (what DRF's loop calls,
-        without the loop's generic steps: an invoice validates up to 500 of these). Anything
-        else, and any line with an error, takes DRF's whole path, which words the errors."""
-        if type(data) is dict:
-            validated = {}
-            for name, field in self.fields.items():
-                if name in data:
-                    value = data[name]
-                    if type(value) not in _PLAIN_INPUTS or value == "":
-                        break  # None, "" and nested values: InputSerializer reads them
-                    try:
-                        validated[name] = _validate(field, value)
-                    except (serializers.ValidationError, DjangoValidationError):
-                        break
-                elif field.required:
-                    break
-                elif field.default is not empty:
-                    try:
-                        validated[name] = field.get_default()
-                    except SkipField:  # a partial update: no defaults
-                        break
-            else:
-                return validated
-        return super().run_validation(data)
-
-
-# What a line's fast path takes as it comes (bool is not int here: `type` is exact).
-_PLAIN_INPUTS = (str, int)
-
-
-@functools.cache
-def _plain_decimal(max_digits: int, decimal_places: int) -> tuple[re.Pattern, Decimal]:
-    """A decimal written plainly within a DecimalField's digits, and its quantum."""
-    pattern = re.compile(rf"[0-9]{{1,{max_digits - decimal_places}}}"
-                         rf"(?:\.[0-9]{{1,{decimal_places}}})?")
-    return pattern, Decimal(1).scaleb(-decimal_places)
-
-
-def _validate(field: serializers.Field, value: str | int):
-    """`field.run_validation(value)`; for a DecimalField and a plain number within its
-    digits (`19.99`, `3`), what DRF would make of it without DRF's generic steps (the
-    quantize cannot round; the field's own validators still run). Anything else goes
-    through DRF, which words the errors."""
-    if type(field) is serializers.DecimalField and field.max_digits is not None:
-        pattern, quantum = _plain_decimal(field.max_digits, field.decimal_places)
-        text = value if type(value) is str else str(value)
-        if pattern.fullmatch(text):
-            number = Decimal(text).quantize(quantum)
-            field.run_validators(number)
-            return number
-    return field.run_validation(value)
+    plain_inputs = True
 
 
 class LinesInput(InputSerializer):
@@ -398,8 +343,11 @@ class LinesInput(InputSerializer):
             data = {**data, "lines": inner if isinstance(inner, list) else [inner]}
         return super().to_internal_value(data)
 
+    to_internal_value.plain_inputs_unchanged = True  # `lines` a list: as it came
+
 
 class InvoiceInput(LinesInput):
+    plain_inputs = True
     number = serializers.CharField(
         max_length=numbering.MAX_LENGTH, allow_blank=True, required=False,
         validators=[numbering.validate_number],
@@ -426,6 +374,7 @@ class InvoiceInput(LinesInput):
 
 
 class CorrectionInput(LinesInput):
+    plain_inputs = True
     reason = serializers.CharField(max_length=2000)
     correction_type = serializers.ChoiceField(
         choices=("R1", "R2", "R3", "R4", "R5"), required=False, allow_blank=True
@@ -437,10 +386,12 @@ class CorrectionInput(LinesInput):
 
 
 class VoidInput(InputSerializer):
+    plain_inputs = True
     reason = serializers.CharField(max_length=2000)
 
 
 class PaymentInput(InputSerializer):
+    plain_inputs = True
     amount = money_field(max_digits=14)
     date = serializers.DateField(required=False, allow_null=True)
     method = serializers.ChoiceField(choices=Payment.Method.choices, required=False)
