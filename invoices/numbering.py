@@ -1,8 +1,10 @@
 """Correlative invoice numbers: the next one follows the latest of its series and year in the
 same pattern.
 
-`2026/0041` → `2026/0042`, `F4-2026` → `F5-2026`, `R2026/0007` → `R2026/0008`: the last run
-of digits that is not the year is incremented, keeping its zero padding. A number is also the
+`2026/0041` → `2026/0042`, `F4-2026` → `F5-2026`, `R2026/0007` → `R2026/0008`: in the
+series' own pattern (`first_number`'s) its counter is incremented, whatever its value
+(`2026/2026` → `2026/2027`); in a pattern of the user's, the last run of digits that is not
+the year. Either keeps its zero padding. A number is also the
 record's NumSerieFactura (printable ASCII without `" ' < > =`). Pure functions; the service
 holds the lock.
 """
@@ -25,11 +27,29 @@ _SERIES = re.compile(r"[A-Za-z0-9_./-]*")
 
 def first_number(year: int, series: str = "") -> str:
     """`2026/0001`; in series `R`, `R2026/0001` (a dash when the series ends in a digit)."""
+    return f"{_own_prefix(year, series)}0001"
+
+
+def _own_prefix(year: int, series: str) -> str:
     separator = "-" if series[-1:].isdigit() else ""
-    return f"{series}{separator}{year}/0001"
+    return f"{series}{separator}{year}/"
 
 
-def increment(number: str, year: int) -> str:
+def _own_counter(number: str, year: int, series: str) -> str | None:
+    """The counter of a number in the series' own pattern (`first_number`'s), else None:
+    there the counter is known, whatever its value (the year's own value included)."""
+    prefix = _own_prefix(year, series)
+    counter = number[len(prefix):]
+    if number.startswith(prefix) and counter.isascii() and counter.isdigit():
+        return counter
+    return None
+
+
+def increment(number: str, year: int, series: str = "") -> str:
+    counter = _own_counter(number, year, series)
+    if counter is not None:  # `2026/2026` is the 2026th of 2026, followed by `2026/2027`
+        prefix = number[: len(number) - len(counter)]
+        return prefix + str(int(counter) + 1).zfill(len(counter))
     runs = [match for match in _DIGITS.finditer(number) if match.group() != str(year)]
     if not runs:
         return f"{number}-2" if number else first_number(year)

@@ -166,11 +166,12 @@ def _first_value(query: tuple[str, list]) -> Any:
 
 def _number_after(account: Account, year: int, series: str, latest: str | None) -> str:
     candidate = (
-        numbering.increment(latest, year) if latest else numbering.first_number(year, series)
+        numbering.increment(latest, year, series)
+        if latest else numbering.first_number(year, series)
     )
     # A number typed by hand may already sit ahead in the sequence: step over it.
     while _first_value(_number_used(account, year, candidate)) is not None:
-        candidate = numbering.increment(candidate, year)
+        candidate = numbering.increment(candidate, year, series)
     if len(candidate) > numbering.MAX_LENGTH:
         raise ValidationError(
             {"base": [NUMBER_SEQUENCE_TOO_LONG.format(latest=latest, max=numbering.MAX_LENGTH)]}

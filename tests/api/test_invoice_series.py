@@ -73,6 +73,17 @@ def test_a_number_longer_than_its_column_is_422(api, alice, acme):
     assert "40" in response.json()["errors"]["number"][0]
 
 
+def test_the_invoice_whose_counter_reaches_the_year_is_followed_by_the_next(api, alice, acme):
+    """The counter of `2026/2026` is the last 2026, not the year: next is `2026/2027` (not
+    `2026/2026-2`, which grew a suffix on every pass until the column refused the issue)."""
+    reached = create(api, alice, {"client_id": acme.pk, "number": f"{YEAR}/{YEAR - 1}"})
+    assert reached.status_code == 200
+
+    numbers = [create(api, alice, {"client_id": acme.pk}).json()["number"] for _ in range(2)]
+
+    assert numbers == [f"{YEAR}/{YEAR}", f"{YEAR}/{YEAR + 1}"]
+
+
 def test_a_sequence_that_would_outgrow_the_column_is_422_not_a_500(api, alice, acme):
     long_number = f"{YEAR}/" + "9" * 35  # 40 characters: the next one would be 41
     assert create(api, alice, {"client_id": acme.pk, "number": long_number}).status_code == 200
