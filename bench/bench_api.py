@@ -448,10 +448,18 @@ def queries_of(label, send):
 
 def rates_of(api_call, bare_call, seconds, slices=10):
     """Requests per second of each side over `seconds`, in `slices` alternating turns: a
-    burst of load from elsewhere on the machine falls on both sides, not on one."""
+    burst of load from elsewhere on the machine falls on both sides, not on one. Each turn
+    starts with the heap collected and frozen (`in_process.freeze_heap`): otherwise a full
+    collection walking the seed's ~250,000 objects (90 ms) lands on one side's turn, ±5 %
+    a round. Each side still pays the collections its own allocations trigger."""
     counts, spent = [0, 0], [0.0, 0.0]
     for _ in range(slices):
         for side, send in enumerate((api_call, bare_call)):
+            # Outside the turn's time: django.test.Client leaves three weakref.finalize
+            # objects behind per request (its signal connections), which every full
+            # collection would walk again, ever longer; frozen here, each side's turn
+            # starts from the same heap.
+            in_process.freeze_heap()
             started = time.perf_counter()
             while time.perf_counter() - started < seconds / slices:
                 send()
