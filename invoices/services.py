@@ -296,8 +296,9 @@ class _Guess:
     chain's head are what they were, the number is free). One round trip takes the lock,
     writes the invoice and its record, and reads those facts as they stood under the lock
     before the writes (`lock_and_write`); all of it compiled and bound before the lock. On
-    PostgreSQL, where issues of one account run side by side, the lock is held ~1.6 ms
-    instead of 4.2-5.1 ms when they were worked out under it (bench/bench_scale.py)."""
+    PostgreSQL, where issues of one account run side by side, the lock is held 1.8-2.0 ms
+    (counted from that round trip's send) instead of 4.2-5.1 ms when they were worked out
+    under it (bench/bench_scale.py)."""
 
     number: str
     alta: records.Linked | None
@@ -367,7 +368,7 @@ def _guess_issue(
     check, unbound_check = db.bound("SELECT " + ", ".join(sql for sql, _ in facts),
                                     [param for _, params in facts for param in params])
     if unbound is not None or unbound_check is not None or any(i.params for i in inserts):
-        raise AssertionError("a guess is made on PostgreSQL, its statements bound")
+        raise RuntimeError("a guess is made on PostgreSQL, its statements bound")
     writes = ", ".join(f"new_{n} AS ({i.sql})" for n, i in enumerate(inserts))
     return _Guess(number=number, alta=alta, insert=inserts[0], expected=tuple(expected),
                   statement=f"{lock}; SAVEPOINT {_GUESS_SAVEPOINT}; WITH {writes} {check}")

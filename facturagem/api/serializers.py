@@ -139,7 +139,7 @@ def _plain_validation(
                         return None
                     validated[name] = _plain_list(field, value)
                 else:
-                    validated[name] = plain_value(field, value)
+                    validated[name] = _plain_value(field, value)
             elif partial:
                 continue
             elif field.required:
@@ -174,6 +174,7 @@ def _plain_list(field: serializers.ListSerializer, value: Any) -> list:
         if validated is None:
             raise _NotPlain
         items.append(validated)
+    field.run_validators(items)  # the list's own, as ListSerializer.run_validation runs them
     return items
 
 
@@ -185,7 +186,7 @@ def _plain_decimal(max_digits: int, decimal_places: int) -> tuple[re.Pattern, De
     return pattern, Decimal(1).scaleb(-decimal_places)
 
 
-def plain_value(field: serializers.Field, value: Any) -> Any:
+def _plain_value(field: serializers.Field, value: Any) -> Any:
     """`field.run_validation(value)`; for a DecimalField and a plain number within its
     digits (`19.99`, `3`), what DRF would make of it without DRF's generic steps (the
     quantize cannot round; the field's own validators still run). Anything else goes
