@@ -150,7 +150,7 @@ def account_update(*, account: Account, data: dict[str, Any]) -> Account:
     merged = {"tax_id": account.tax_id, "iban": account.iban, **data}
     data = {**data, **_clean_fiscal_fields(merged, country=country)}
     # The switch and the NIF are read under the account lock that issuing takes.
-    locked = Account.objects.select_for_update().get(pk=account.pk)
+    locked = _locking(account.pk).get()
     _check_verifactu_switch(locked, data)
     for name, value in data.items():
         setattr(account, "country_id" if name == "country" else name, value)
